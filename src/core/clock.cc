@@ -1,0 +1,24 @@
+#include "core/clock.h"
+
+#include <ctime>
+
+namespace wharf {
+
+std::string FormatIso8601(TimePoint t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  if (ms % 1000 < 0) --secs;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+int64_t ToUnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace wharf

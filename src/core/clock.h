@@ -1,0 +1,46 @@
+// Clock: the one way wharf reads time, so that tests can use a virtual clock.
+// Thread-safety: implementations are safe to call from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace wharf {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+  // True for a virtual clock: the engine may jump it forward to the next timer when every
+  // execution is waiting, instead of sleeping.
+  virtual bool IsVirtual() const { return false; }
+  virtual void AdvanceTo(TimePoint) {}
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+};
+
+// REQUIRES: calls to AdvanceTo only move forward.
+class VirtualClock final : public Clock {
+ public:
+  explicit VirtualClock(TimePoint start) : now_(start) {}
+  TimePoint Now() const override { return now_; }
+  bool IsVirtual() const override { return true; }
+  void AdvanceTo(TimePoint t) override {
+    if (t > now_) now_ = t;
+  }
+
+ private:
+  TimePoint now_;
+};
+
+// ISO-8601 UTC with milliseconds, as Step Functions prints times: 2024-01-01T12:00:00.000Z
+std::string FormatIso8601(TimePoint t);
+int64_t ToUnixMillis(TimePoint t);
+
+}  // namespace wharf

@@ -1,0 +1,68 @@
+// Running one execution of a state machine in memory, to completion: what `wharf run` does and
+// what the conformance replay drives. The durable service (a later issue) applies the same
+// asl/ decisions through the StateStore instead.
+// Thread-safety: RunExecution may be called from several threads at once with separate options.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asl/definition.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "tasks/function_runner.h"
+
+namespace wharf::engine {
+
+// One Step Functions history event (GetExecutionHistory shape): `details` holds the event's
+// details object, whose member name is derived from the type (e.g. "passStateEnteredEventDetails").
+struct HistoryEvent {
+  int64_t id = 0;
+  int64_t previous_event_id = 0;
+  std::string type;        // "ExecutionStarted", "PassStateEntered", ...
+  TimePoint timestamp;
+  Json details;            // an object, or null when the event has none
+
+  Json ToJson() const;     // {"id","previousEventId","timestamp","type","<x>EventDetails":{...}}
+};
+
+enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
+const char* ExecutionStatusName(ExecutionStatus s);  // "SUCCEEDED", ...
+
+struct RunOptions {
+  // AWS service quotas: 256 KiB payloads and 25,000 history events. Off with --no-quotas.
+  bool quotas = true;
+  bool record_history = true;
+  std::map<std::string, tasks::FunctionSpec> functions;
+  std::string state_machine_name = "wharf";
+  std::string execution_name;          // empty: a new UUID
+  std::string region = "us-east-1";
+  std::string account = "111111111111";
+  Clock* clock = nullptr;              // nullptr: the system clock
+  uint64_t random_seed = 0;            // 0: seeded from the OS
+  // Runs a task whose Resource is not a function this engine knows (tests inject fakes here).
+  // Returning std::nullopt means "not handled".
+  std::function<std::optional<tasks::InvocationResult>(const std::string& resource, const Json& input)>
+      resource_hook;
+  int max_parallel_tasks = 64;         // function processes running at once
+};
+
+struct RunResult {
+  ExecutionStatus status = ExecutionStatus::kRunning;
+  Json output;                          // when succeeded
+  std::optional<std::string> error;     // when failed; absent when AWS reports none
+  std::optional<std::string> cause;
+  std::vector<HistoryEvent> history;
+  int64_t transitions = 0;              // states entered, for benchmarks
+};
+
+RunResult RunExecution(std::shared_ptr<const asl::StateMachine> machine, const Json& input,
+                       const RunOptions& options);
+
+}  // namespace wharf::engine
