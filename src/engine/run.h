@@ -20,16 +20,43 @@
 
 namespace wharf::engine {
 
-// One Step Functions history event (GetExecutionHistory shape): `details` holds the event's
-// details object, whose member name is derived from the type (e.g. "passStateEnteredEventDetails").
+// The Step Functions history event types wharf records (GetExecutionHistory's `type`).
+enum class EventType : uint8_t {
+  kExecutionStarted, kExecutionSucceeded, kExecutionFailed, kExecutionTimedOut, kExecutionAborted,
+  kPassStateEntered, kPassStateExited,
+  kTaskStateEntered, kTaskStateExited, kTaskStateAborted,
+  kTaskScheduled, kTaskStarted, kTaskSucceeded, kTaskFailed, kTaskTimedOut,
+  kLambdaFunctionScheduled, kLambdaFunctionStarted, kLambdaFunctionSucceeded,
+  kLambdaFunctionFailed, kLambdaFunctionTimedOut,
+  kChoiceStateEntered, kChoiceStateExited,
+  kWaitStateEntered, kWaitStateExited, kWaitStateAborted,
+  kSucceedStateEntered, kSucceedStateExited,
+  kFailStateEntered,
+  kParallelStateEntered, kParallelStateExited, kParallelStateStarted, kParallelStateSucceeded,
+  kParallelStateFailed, kParallelStateAborted,
+  kMapStateEntered, kMapStateExited, kMapStateStarted, kMapStateSucceeded, kMapStateFailed,
+  kMapStateAborted,
+  kMapIterationStarted, kMapIterationSucceeded, kMapIterationFailed, kMapIterationAborted,
+};
+std::string_view EventTypeName(EventType t);  // "ExecutionStarted", ...
+
+// One history event, stored compactly: the AWS-shaped details object is built only when asked
+// for (Details / ToJson), so recording history costs little on the hot path.
 struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
-  std::string type;        // "ExecutionStarted", "PassStateEntered", ...
+  EventType type = EventType::kExecutionStarted;
   TimePoint timestamp;
-  Json details;            // an object, or null when the event has none
+  const asl::State* state = nullptr;   // the state the event is about, if any
+  Json data;                           // input, output or parameters, as the type implies
+  std::optional<std::string> error;    // for failure events
+  std::optional<std::string> cause;
+  int64_t index = -1;                  // Map iteration index, or MapStateStarted length
+  std::string resource;                // for Task/Lambda events: the resource
 
-  Json ToJson() const;     // {"id","previousEventId","timestamp","type","<x>EventDetails":{...}}
+  std::string_view type_name() const { return EventTypeName(type); }
+  Json Details() const;  // e.g. {"name": "...", "input": "...", "inputDetails": {...}}
+  Json ToJson() const;   // {"id","previousEventId","timestamp","type","<x>EventDetails":{...}}
 };
 
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
