@@ -1,1 +1,204 @@
-int main() { return 0; }
+// The `wharf` command line. Thread-safety: single-threaded entry point.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "asl/definition.h"
+#include "engine/run.h"
+#include "tasks/function_runner.h"
+
+namespace {
+
+using wharf::Json;
+
+constexpr const char* kUsage = R"(wharf: a batch pipeline in one binary (Amazon States Language engine)
+
+Usage:
+  wharf run DEFINITION.json [--input FILE|-] [--functions FILE] [--history] [--no-quotas] [--pretty]
+  wharf validate DEFINITION.json
+  wharf help [COMMAND]
+  wharf --help | --version
+
+Commands:
+  run        Runs one execution of a state machine and prints its output as JSON.
+  validate   Checks a definition and prints "valid" or what is wrong and where.
+  help       Shows help for a command.
+
+Run `wharf help run` for the exit codes and options of `run`.
+)";
+
+constexpr const char* kRunHelp = R"(wharf run DEFINITION.json [options]
+
+Runs one execution of the state machine in DEFINITION.json (Amazon States Language, JSONPath
+mode) in memory and prints one JSON document on stdout:
+  - the execution's output, exit code 0, when it succeeds;
+  - {"Error": ..., "Cause": ...}, exit code 1, when it fails or times out;
+  - nothing on stdout and a message on stderr, exit code 2, when the definition is invalid or a
+    file cannot be read.
+
+Options:
+  --input FILE|-      The execution input (JSON); "-" reads stdin. Default: {}.
+  --functions FILE    The functions file: {"NAME": {"command": [argv...], "timeout": seconds,
+                      "env": {...}}}. Task states call them through
+                      arn:aws:lambda:REGION:ACCOUNT:function:NAME or arn:aws:states:::lambda:invoke.
+  --history           Print the execution's history events (GetExecutionHistory shape) instead.
+  --no-quotas         Lift the AWS quotas (256 KiB payloads, 25,000 history events).
+  --pretty            Indent the printed JSON.
+  --name NAME         The execution's name (default: a random UUID).
+)";
+
+constexpr const char* kValidateHelp = R"(wharf validate DEFINITION.json
+
+Checks a state machine definition as AWS's ValidateStateMachineDefinition does. Prints "valid"
+and exits 0, or prints each problem with the file, line, state and field, and exits 2.
+)";
+
+bool ReadFile(const std::string& path, std::string& out, std::string& error) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    out = ss.str();
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "wharf: %s\n", message.c_str());
+  return 2;
+}
+
+wharf::Result<std::shared_ptr<const wharf::asl::StateMachine>> LoadDefinition(const std::string& path) {
+  std::string text, error;
+  if (!ReadFile(path, text, error)) return wharf::MakeError("Io", error);
+  wharf::asl::ParseOptions options;
+  options.source_name = path;
+  return wharf::asl::ParseDefinition(text, options);
+}
+
+int Validate(const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("usage: wharf validate DEFINITION.json");
+  auto machine = LoadDefinition(args[0]);
+  if (!machine.ok()) return Fail(machine.error().message);
+  std::puts("valid");
+  return 0;
+}
+
+int Run(const std::vector<std::string>& args) {
+  std::string definition, input_path, functions_path, name;
+  bool history = false, pretty = false;
+  wharf::engine::RunOptions options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    if (a == "--input") {
+      if (!value(input_path)) return Fail("--input needs a file name or -");
+    } else if (a == "--functions") {
+      if (!value(functions_path)) return Fail("--functions needs a file name");
+    } else if (a == "--name") {
+      if (!value(name)) return Fail("--name needs a value");
+    } else if (a == "--history") {
+      history = true;
+    } else if (a == "--no-quotas") {
+      options.quotas = false;
+    } else if (a == "--pretty") {
+      pretty = true;
+    } else if (a.rfind("--", 0) == 0) {
+      return Fail("unknown option " + a + " (see `wharf help run`)");
+    } else if (definition.empty()) {
+      definition = a;
+    } else {
+      return Fail("unexpected argument " + a + " (see `wharf help run`)");
+    }
+  }
+  if (definition.empty()) return Fail("usage: wharf run DEFINITION.json [--input FILE|-] (see `wharf help run`)");
+  auto machine = LoadDefinition(definition);
+  if (!machine.ok()) return Fail(machine.error().message);
+
+  Json input = Json::EmptyObject();
+  if (!input_path.empty()) {
+    std::string text, error;
+    if (!ReadFile(input_path, text, error)) return Fail(error);
+    auto parsed = Json::Parse(text);
+    if (!parsed.ok()) return Fail((input_path == "-" ? "stdin" : input_path) + ": " + parsed.error().message);
+    input = std::move(*parsed);
+  }
+  if (!functions_path.empty()) {
+    auto functions = wharf::tasks::LoadFunctions(functions_path);
+    if (!functions.ok()) return Fail(functions.error().message);
+    options.functions = std::move(*functions);
+  }
+  options.execution_name = name;
+  auto dot = definition.find_last_of('/');
+  std::string base = definition.substr(dot == std::string::npos ? 0 : dot + 1);
+  options.state_machine_name = base.substr(0, base.find('.'));
+  options.record_history = true;
+
+  auto result = wharf::engine::RunExecution(*machine, input, options);
+  auto print = [&](const Json& j) {
+    std::string text = pretty ? j.Pretty() : j.Dump();
+    text.push_back('\n');
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  };
+  if (history) {
+    wharf::JsonArray events;
+    events.reserve(result.history.size());
+    for (auto& e : result.history) events.push_back(e.ToJson());
+    print(Json::Array(std::move(events)));
+  } else if (result.status == wharf::engine::ExecutionStatus::kSucceeded) {
+    print(result.output);
+  } else {
+    std::vector<wharf::JsonMember> m;
+    m.emplace_back("Error", result.error ? Json::String(*result.error) : Json());
+    m.emplace_back("Cause", result.cause ? Json::String(*result.cause) : Json());
+    print(Json::Object(std::move(m)));
+  }
+  return result.status == wharf::engine::ExecutionStatus::kSucceeded ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::puts("wharf 0.1.0");
+    return 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "help") {
+    if (args.empty()) std::fputs(kUsage, stdout);
+    else if (args[0] == "run") std::fputs(kRunHelp, stdout);
+    else if (args[0] == "validate") std::fputs(kValidateHelp, stdout);
+    else return Fail("no help for unknown command '" + args[0] + "'");
+    return 0;
+  }
+  for (auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::fputs(command == "run" ? kRunHelp : command == "validate" ? kValidateHelp : kUsage, stdout);
+      return 0;
+    }
+  if (command == "run") return Run(args);
+  if (command == "validate") return Validate(args);
+  return Fail("unknown command '" + command + "' (see `wharf --help`)");
+}

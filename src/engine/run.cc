@@ -1,0 +1,944 @@
+// The in-memory executor: runs one execution to completion by sequencing the interpreter's pure
+// functions (asl/interpreter.h), recording history, running function tasks on a worker pool and
+// keeping timers for Wait states and retry back-off.
+//
+// One thread (the caller's) runs every state; Parallel branches and Map iterations are frames
+// that interleave on it, while their tasks run at the same time on the pool. A frame runs its
+// states until it must wait (a task, a timer, child frames); then the next ready frame runs.
+// With a virtual clock, time jumps to the next timer whenever nothing else can run.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "asl/interpreter.h"
+#include "engine/run.h"
+
+namespace wharf::engine {
+
+namespace {
+
+using asl::State;
+using asl::StateMachine;
+using asl::StateType;
+
+class RandomEntropy final : public asl::Entropy {
+ public:
+  explicit RandomEntropy(uint64_t seed) : rng_(seed) {}
+  std::string NewUuid() override {
+    uint64_t a = rng_(), b = rng_();
+    a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+    b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                  static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                  static_cast<unsigned>(b >> 48),
+                  static_cast<unsigned long long>(b & 0xffffffffffffULL));
+    return buf;
+  }
+  uint64_t NextRandom() override { return rng_(); }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// Runs function invocations on worker threads and hands the results back to the executor.
+class TaskPool {
+ public:
+  struct Done {
+    uint64_t ticket;
+    tasks::InvocationResult result;
+  };
+  explicit TaskPool(int threads) : max_threads_(std::max(1, threads)) {}
+  ~TaskPool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void Submit(uint64_t ticket, std::function<tasks::InvocationResult()> work) {
+    std::lock_guard lock(mu_);
+    queue_.push_back({ticket, std::move(work)});
+    if (static_cast<int>(threads_.size()) < max_threads_ && idle_ == 0)
+      threads_.emplace_back([this] { Loop(); });
+    work_cv_.notify_one();
+  }
+  // Waits for a finished task until `deadline` (or forever when nullopt); false on timeout.
+  bool Wait(std::optional<TimePoint> deadline, std::vector<Done>& out) {
+    std::unique_lock lock(mu_);
+    auto ready = [&] { return !done_.empty(); };
+    if (deadline) {
+      if (!done_cv_.wait_until(lock, *deadline, ready)) return false;
+    } else {
+      done_cv_.wait(lock, ready);
+    }
+    for (auto& d : done_) out.push_back(std::move(d));
+    done_.clear();
+    return true;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      ++idle_;
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;
+      auto item = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      auto result = item.second();
+      lock.lock();
+      done_.push_back({item.first, std::move(result)});
+      done_cv_.notify_one();
+    }
+  }
+  const int max_threads_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<std::pair<uint64_t, std::function<tasks::InvocationResult()>>> queue_;
+  std::vector<Done> done_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stopping_ = false;
+};
+
+class Executor {
+ public:
+  Executor(std::shared_ptr<const StateMachine> machine, const Json& input, const RunOptions& options)
+      : machine_(std::move(machine)), options_(options), input_(input),
+        clock_(options.clock ? options.clock : &system_clock_),
+        entropy_(options.random_seed ? options.random_seed : std::random_device{}()),
+        pool_(options.max_parallel_tasks) {}
+
+  RunResult Run();
+
+ private:
+  struct Job;
+  // Frames are shared: the ready queue, timers and running tasks keep the ones they refer to
+  // alive, so a frame that ends or is aborted can be dropped by its job at any time.
+  struct Frame : std::enable_shared_from_this<Frame> {
+    const StateMachine* sm = nullptr;
+    int state = -1;
+    Json input;                                  // raw input of the current state
+    std::shared_ptr<const asl::VarScope> vars;
+    Job* parent = nullptr;                       // the Parallel/Map this frame belongs to
+    size_t slot = 0;
+    int64_t entered_event = 0;
+    int64_t last_event = 0;
+    std::vector<int64_t> attempts;               // per retrier of the current state
+    int64_t retry_count = 0;
+    TimePoint entered_time;
+    Json effective;                              // input after InputPath (+ Parameters)
+    std::unique_ptr<Job> job;                    // the child job of a Parallel/Map state
+    uint64_t generation = 0;                     // bumped to ignore stale tasks/timers
+    bool aborted = false;
+    Json context;                                // built lazily for the current attempt
+    std::string resource;                        // the running task's resource
+    bool task_is_invoke = false;                 // lambda:invoke (Task*) vs function ARN
+  };
+  struct Job {
+    Frame* owner = nullptr;
+    const State* state = nullptr;
+    bool is_map = false;
+    JsonArray inputs;                            // per child: its input (Map: the raw items)
+    JsonArray results;
+    std::vector<std::shared_ptr<Frame>> children;
+    std::vector<bool> started;
+    size_t next = 0, running = 0, succeeded = 0, failed = 0;
+    int64_t max_concurrency = 0;
+    asl::Tolerance tolerance;
+    bool finished = false;
+  };
+  enum class Action { kEnter, kAttempt, kWaitDone, kStartIteration };
+  struct Ready {
+    std::shared_ptr<Frame> frame;
+    Action action;
+    uint64_t generation;
+  };
+  struct Timer {
+    TimePoint at;
+    uint64_t seq;
+    std::shared_ptr<Frame> frame;
+    Action action;
+    uint64_t generation;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  int64_t Emit(Frame* f, EventType type, const State* state, Json data = Json(),
+               std::optional<std::string> error = std::nullopt,
+               std::optional<std::string> cause = std::nullopt, int64_t index = -1);
+  void RunFrame(Frame* f, Action action);
+  bool Attempt(Frame* f);  // true: continue with the frame's next state
+  bool Complete(Frame* f, const State& s, Json result, bool apply_selector);
+  bool HandleError(Frame* f, const State& s, Error error, bool catchable = true);
+  void FinishFrame(Frame* f, bool ok, Json output, std::optional<std::string> error,
+                   std::optional<std::string> cause);
+  bool StartTask(Frame* f, const State& s, const Json& params);
+  void TaskDone(Frame* f, tasks::InvocationResult result);
+  bool StartJob(Frame* f, const State& s);
+  void StartChild(Job* job, size_t i);
+  void ChildDone(Job* job, size_t slot, bool ok, Json output, std::optional<std::string> error,
+                 std::optional<std::string> cause);
+  void JobDone(Job* job, bool ok, Error error, bool has_cause);
+  void Abort(Frame* f);
+  void SetTimer(Frame* f, TimePoint at, Action action);
+  const Json& Context(Frame* f, const State& s);
+  asl::Env MakeEnv(Frame* f, const State& s, const Json& input);
+  bool NeedsContext(const State& s);
+  Error StateError(Frame* f, const State& s, Error e);
+  std::optional<Error> CheckSize(const State& s, const Json& doc);
+  void Finish(ExecutionStatus status, Json output, std::optional<std::string> error,
+              std::optional<std::string> cause);
+
+  std::shared_ptr<const StateMachine> machine_;
+  const RunOptions& options_;
+  Json input_;
+  SystemClock system_clock_;
+  Clock* clock_;
+  RandomEntropy entropy_;
+  TaskPool pool_;
+  RunResult result_;
+  bool done_ = false;
+  int64_t event_count_ = 0;
+  std::deque<Ready> ready_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  uint64_t timer_seq_ = 0;
+  std::unordered_map<uint64_t, std::pair<std::shared_ptr<Frame>, uint64_t>> in_flight_;  // ticket -> frame, gen
+  uint64_t next_ticket_ = 1;
+  std::shared_ptr<Frame> root_;
+  Json execution_context_, machine_context_;
+  std::unordered_map<const State*, bool> needs_context_;
+  const Json* last_checked_ = nullptr;  // the last document that passed the size quota
+  Json last_checked_doc_;
+  struct SyncDone {
+    std::shared_ptr<Frame> frame;
+    uint64_t generation;
+    tasks::InvocationResult result;
+  };
+  std::deque<SyncDone> sync_done_;                 // tasks that finished without the pool
+  // Jobs that ended while their code was still on the stack; freed by the loop.
+  std::vector<std::unique_ptr<Job>> dead_jobs_;
+};
+
+// ---- history ----
+
+int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
+                       std::optional<std::string> error, std::optional<std::string> cause,
+                       int64_t index) {
+  ++event_count_;
+  if (!options_.record_history) return event_count_;
+  HistoryEvent& e = result_.history.emplace_back();
+  e.id = event_count_;
+  e.previous_event_id = f ? f->last_event : 0;
+  e.type = type;
+  e.timestamp = clock_->Now();
+  e.state = state;
+  e.data = std::move(data);
+  e.error = std::move(error);
+  e.cause = std::move(cause);
+  e.index = index;
+  if (f) {
+    f->last_event = e.id;
+    if (!f->resource.empty() && (type == EventType::kLambdaFunctionScheduled)) e.resource = f->resource;
+  }
+  return e.id;
+}
+
+void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::string> error,
+                      std::optional<std::string> cause) {
+  if (done_) return;
+  done_ = true;
+  result_.status = status;
+  EventType type = status == ExecutionStatus::kSucceeded  ? EventType::kExecutionSucceeded
+                   : status == ExecutionStatus::kTimedOut ? EventType::kExecutionTimedOut
+                                                          : EventType::kExecutionFailed;
+  Emit(root_.get(), type, nullptr, output, error, cause);
+  result_.output = std::move(output);
+  result_.error = std::move(error);
+  result_.cause = std::move(cause);
+}
+
+// ---- context object ($$) ----
+
+bool Executor::NeedsContext(const State& s) {
+  auto it = needs_context_.find(&s);
+  if (it != needs_context_.end()) return it->second;
+  auto mentions = [](const std::string& text) { return text.find("$$") != std::string::npos; };
+  bool needs = s.type == StateType::kChoice || s.type == StateType::kMap;
+  if (s.parameters) needs |= mentions(s.parameters->source().Dump());
+  if (s.result_selector) needs |= mentions(s.result_selector->source().Dump());
+  if (s.assign) needs |= mentions(s.assign->source().Dump());
+  for (auto& c : s.catchers)
+    if (c.assign) needs |= mentions(c.assign->source().Dump());
+  if (s.input_path.path) needs |= mentions(s.input_path.path->text());
+  if (s.output_path.path) needs |= mentions(s.output_path.path->text());
+  if (s.error_path) needs |= mentions(s.error_path->text());
+  if (s.cause_path) needs |= mentions(s.cause_path->text());
+  if (s.seconds_path) needs |= mentions(s.seconds_path->text());
+  if (s.timestamp_path) needs |= mentions(s.timestamp_path->text());
+  if (s.timeout_seconds.path) needs |= mentions(s.timeout_seconds.path->text());
+  needs_context_[&s] = needs;
+  return needs;
+}
+
+const Json& Executor::Context(Frame* f, const State& s) {
+  if (f->context.is_null()) {
+    std::vector<JsonMember> st;
+    st.emplace_back("EnteredTime", Json::String(FormatIso8601(f->entered_time)));
+    st.emplace_back("Name", Json::String(s.name));
+    st.emplace_back("RetryCount", Json::Int(f->retry_count));
+    f->context = Json::Object({{"Execution", execution_context_},
+                               {"State", Json::Object(std::move(st))},
+                               {"StateMachine", machine_context_}});
+  }
+  return f->context;
+}
+
+asl::Env Executor::MakeEnv(Frame* f, const State& s, const Json& input) {
+  static const Json kNoContext = Json::EmptyObject();
+  return asl::Env{input, NeedsContext(s) ? Context(f, s) : kNoContext, f->vars.get(), &entropy_};
+}
+
+Error Executor::StateError(Frame* f, const State& s, Error e) {
+  // AWS prefixes runtime errors with the state and the id of its StateEntered event.
+  if (e.code == "States.Runtime" && e.message.rfind("An error occurred", 0) != 0)
+    e.message = "An error occurred while executing the state '" + s.name +
+                "' (entered at the event id #" + std::to_string(f->entered_event) + "). " +
+                e.message;
+  return e;
+}
+
+std::optional<Error> Executor::CheckSize(const State& s, const Json& doc) {
+  if (!options_.quotas) return std::nullopt;
+  if (last_checked_ && doc.SameNode(last_checked_doc_)) return std::nullopt;
+  if (asl::SerializedSize(doc, asl::kMaxPayloadBytes + 1) > asl::kMaxPayloadBytes)
+    return MakeError("States.DataLimitExceeded",
+                     "The state/task '" + s.name +
+                         "' returned a result with a size exceeding the maximum number of bytes "
+                         "service limit.");
+  last_checked_doc_ = doc;
+  last_checked_ = &last_checked_doc_;
+  return std::nullopt;
+}
+
+// ---- running states ----
+
+static EventType EnteredType(StateType t) {
+  switch (t) {
+    case StateType::kPass: return EventType::kPassStateEntered;
+    case StateType::kTask: return EventType::kTaskStateEntered;
+    case StateType::kChoice: return EventType::kChoiceStateEntered;
+    case StateType::kWait: return EventType::kWaitStateEntered;
+    case StateType::kSucceed: return EventType::kSucceedStateEntered;
+    case StateType::kFail: return EventType::kFailStateEntered;
+    case StateType::kParallel: return EventType::kParallelStateEntered;
+    case StateType::kMap: return EventType::kMapStateEntered;
+  }
+  return EventType::kPassStateEntered;
+}
+
+static EventType ExitedType(StateType t) {
+  switch (t) {
+    case StateType::kPass: return EventType::kPassStateExited;
+    case StateType::kTask: return EventType::kTaskStateExited;
+    case StateType::kChoice: return EventType::kChoiceStateExited;
+    case StateType::kWait: return EventType::kWaitStateExited;
+    case StateType::kSucceed: return EventType::kSucceedStateExited;
+    case StateType::kParallel: return EventType::kParallelStateExited;
+    case StateType::kMap: return EventType::kMapStateExited;
+    case StateType::kFail: break;
+  }
+  return EventType::kPassStateExited;
+}
+
+void Executor::RunFrame(Frame* f, Action action) {
+  bool more = true;
+  switch (action) {
+    case Action::kStartIteration:
+      f->last_event = Emit(f->parent->owner, EventType::kMapIterationStarted, f->parent->state,
+                           Json(), std::nullopt, std::nullopt, static_cast<int64_t>(f->slot));
+      [[fallthrough]];
+    case Action::kEnter: break;
+    case Action::kAttempt:
+      f->context = Json();
+      more = Attempt(f);
+      break;
+    case Action::kWaitDone: {
+      const State& s = f->sm->states[f->state];
+      asl::Env env = MakeEnv(f, s, f->effective);
+      auto out = asl::ApplyOutputPath(s, f->effective, env);
+      if (!out.ok()) {
+        more = HandleError(f, s, out.error(), false);
+        break;
+      }
+      Emit(f, EventType::kWaitStateExited, &s, *out);
+      if (s.end) {
+        FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
+        more = false;
+      } else {
+        f->state = s.next_index;
+        f->input = std::move(*out);
+      }
+      break;
+    }
+  }
+  // Run states until the frame waits or ends.
+  while (more && !done_ && !f->aborted) {
+    const State& s = f->sm->states[f->state];
+    if (options_.quotas && event_count_ >= asl::kMaxHistoryEvents) {
+      Finish(ExecutionStatus::kFailed, Json(), std::string("States.Runtime"),
+             "The execution reached the maximum number of history events (" +
+                 std::to_string(asl::kMaxHistoryEvents) + ").");
+      return;
+    }
+    f->entered_time = clock_->Now();
+    f->context = Json();
+    f->attempts.clear();
+    f->retry_count = 0;
+    f->entered_event = Emit(f, EnteredType(s.type), &s, f->input);
+    ++result_.transitions;
+    more = Attempt(f);
+  }
+}
+
+bool Executor::Attempt(Frame* f) {
+  const State& s = f->sm->states[f->state];
+  asl::Env env = MakeEnv(f, s, f->input);
+  auto effective = asl::ApplyInputPath(s, f->input, env);
+  if (!effective.ok()) return HandleError(f, s, effective.error(), false);
+  f->effective = *effective;
+  switch (s.type) {
+    case StateType::kPass: {
+      auto params = asl::ApplyParameters(s, *effective, env);
+      if (!params.ok()) return HandleError(f, s, params.error(), false);
+      // "Result: ... the output of a virtual task to be passed on" (spec §Pass State).
+      return Complete(f, s, s.result ? *s.result : std::move(*params), false);
+    }
+    case StateType::kTask: {
+      auto params = asl::ApplyParameters(s, *effective, env);
+      if (!params.ok()) return HandleError(f, s, params.error(), false);
+      return StartTask(f, s, *params);
+    }
+    case StateType::kChoice: {
+      asl::Env cenv{*effective, env.context, env.vars, env.entropy};
+      auto d = asl::DecideChoice(*f->sm, s, cenv);
+      if (!d.ok()) return HandleError(f, s, d.error(), false);
+      auto out = asl::ApplyOutputPath(s, *effective, env);
+      if (!out.ok()) return HandleError(f, s, out.error(), false);
+      auto vars = f->vars;
+      for (const asl::PayloadTemplate* a : {d->assign, s.assign ? &*s.assign : nullptr}) {
+        if (!a) continue;
+        auto v = asl::ApplyAssign(*a, vars, cenv);
+        if (!v.ok()) return HandleError(f, s, v.error(), false);
+        vars = std::move(*v);
+      }
+      f->vars = std::move(vars);
+      Emit(f, EventType::kChoiceStateExited, &s, *out);
+      f->state = d->next_index;
+      f->input = std::move(*out);
+      return true;
+    }
+    case StateType::kWait: {
+      asl::Env wenv{*effective, env.context, env.vars, env.entropy};
+      auto until = asl::WaitUntil(s, wenv, clock_->Now());
+      if (!until.ok()) return HandleError(f, s, until.error(), false);
+      if (s.assign) {
+        auto v = asl::ApplyAssign(*s.assign, f->vars, wenv);
+        if (!v.ok()) return HandleError(f, s, v.error(), false);
+        f->vars = std::move(*v);
+      }
+      SetTimer(f, *until, Action::kWaitDone);
+      return false;
+    }
+    case StateType::kSucceed: {
+      auto out = asl::ApplyOutputPath(s, *effective, env);
+      if (!out.ok()) return HandleError(f, s, out.error(), false);
+      Emit(f, EventType::kSucceedStateExited, &s, *out);
+      FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
+      return false;
+    }
+    case StateType::kFail: {
+      auto info = asl::EvaluateFail(s, env);
+      if (!info.ok()) return HandleError(f, s, info.error(), false);
+      FinishFrame(f, false, Json(), info->error, info->cause);
+      return false;
+    }
+    case StateType::kParallel:
+    case StateType::kMap:
+      return StartJob(f, s);
+  }
+  return false;
+}
+
+bool Executor::Complete(Frame* f, const State& s, Json result, bool apply_selector) {
+  asl::Env env = MakeEnv(f, s, f->input);
+  if (apply_selector) {
+    auto sel = asl::ApplyResultSelector(s, result, env);
+    if (!sel.ok()) return HandleError(f, s, sel.error(), false);
+    result = std::move(*sel);
+  }
+  std::shared_ptr<const asl::VarScope> vars = f->vars;
+  if (s.assign) {
+    // Assign sees the state's result as "$" and the variables from before the state.
+    asl::Env aenv{result, env.context, env.vars, env.entropy};
+    auto v = asl::ApplyAssign(*s.assign, f->vars, aenv);
+    if (!v.ok()) return HandleError(f, s, v.error(), false);
+    vars = std::move(*v);
+  }
+  auto doc = asl::ApplyResultPath(s.result_path, f->input, std::move(result));
+  if (!doc.ok()) return HandleError(f, s, doc.error(), s.type == StateType::kTask);
+  auto out = asl::ApplyOutputPath(s, *doc, env);
+  if (!out.ok()) return HandleError(f, s, out.error(), false);
+  if (auto err = CheckSize(s, *out)) return HandleError(f, s, *err, false);
+  f->vars = std::move(vars);
+  Emit(f, ExitedType(s.type), &s, *out);
+  if (s.end) {
+    FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
+    return false;
+  }
+  f->state = s.next_index;
+  f->input = std::move(*out);
+  return true;
+}
+
+bool Executor::HandleError(Frame* f, const State& s, Error error, bool catchable) {
+  error = StateError(f, s, std::move(error));
+  bool may_handle = catchable || s.type == StateType::kTask || s.type == StateType::kParallel ||
+                    s.type == StateType::kMap;
+  if (may_handle && error.code != "States.Runtime") {
+    auto d = asl::DecideRetry(s, error.code, f->attempts, entropy_.NextRandom());
+    if (d.retry) {
+      ++f->retry_count;
+      SetTimer(f, clock_->Now() + d.delay, Action::kAttempt);
+      return false;
+    }
+    int c = asl::FindCatcher(s, error.code);
+    if (s.type == StateType::kMap)
+      Emit(f, EventType::kMapStateFailed, &s, Json(), error.code, error.message);
+    else if (s.type == StateType::kParallel)
+      Emit(f, EventType::kParallelStateFailed, &s, Json(), error.code, error.message);
+    if (c >= 0) {
+      const asl::Catcher& catcher = s.catchers[c];
+      Json err_out = asl::ErrorOutput(error, true);
+      asl::Env env = MakeEnv(f, s, err_out);
+      std::shared_ptr<const asl::VarScope> vars = f->vars;
+      if (catcher.assign) {
+        auto v = asl::ApplyAssign(*catcher.assign, f->vars, env);
+        if (!v.ok()) {
+          FinishFrame(f, false, Json(), v.error().code, StateError(f, s, v.error()).message);
+          return false;
+        }
+        vars = std::move(*v);
+      }
+      auto out = asl::ApplyResultPath(catcher.result_path, f->input, err_out);
+      if (!out.ok()) {
+        FinishFrame(f, false, Json(), out.error().code, out.error().message);
+        return false;
+      }
+      f->vars = std::move(vars);
+      Emit(f, ExitedType(s.type), &s, *out);
+      f->state = catcher.next_index;
+      f->input = std::move(*out);
+      return true;
+    }
+  } else if (s.type == StateType::kMap) {
+    Emit(f, EventType::kMapStateFailed, &s, Json(), error.code, error.message);
+  } else if (s.type == StateType::kParallel) {
+    Emit(f, EventType::kParallelStateFailed, &s, Json(), error.code, error.message);
+  }
+  FinishFrame(f, false, Json(), std::move(error.code), std::move(error.message));
+  return false;
+}
+
+void Executor::FinishFrame(Frame* f, bool ok, Json output, std::optional<std::string> error,
+                           std::optional<std::string> cause) {
+  if (!f->parent) {
+    Finish(ok ? ExecutionStatus::kSucceeded : ExecutionStatus::kFailed, std::move(output),
+           std::move(error), std::move(cause));
+    return;
+  }
+  ChildDone(f->parent, f->slot, ok, std::move(output), std::move(error), std::move(cause));
+}
+
+// ---- tasks ----
+
+bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
+  static const std::string kInvoke = "arn:aws:states:::lambda:invoke";
+  const std::string& resource = s.resource;
+  std::string function;
+  Json payload = params;
+  f->task_is_invoke = false;
+  if (resource.rfind(kInvoke, 0) == 0) {
+    f->task_is_invoke = true;
+    const Json* name = params.find("FunctionName");
+    function = name && name->is_string() ? name->as_string() : "";
+    const Json* p = params.find("Payload");
+    payload = p ? *p : Json::EmptyObject();
+  } else if (resource.rfind("arn:aws:lambda:", 0) == 0) {
+    function = resource;
+  } else {
+    if (options_.resource_hook) {
+      auto r = options_.resource_hook(resource, params);
+      if (r) {
+        f->resource = resource;
+        Emit(f, EventType::kTaskScheduled, &s, params);
+        Emit(f, EventType::kTaskStarted, &s);
+        sync_done_.push_back({f->shared_from_this(), f->generation, std::move(*r)});
+        return false;
+      }
+    }
+    return HandleError(f, s,
+                       MakeError("States.Runtime", "The resource '" + resource +
+                                                       "' is not supported by wharf yet."),
+                       false);
+  }
+  // A function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]) or a bare name.
+  std::string name = function;
+  if (auto pos = function.find(":function:"); pos != std::string::npos) {
+    name = function.substr(pos + 10);
+    if (auto q = name.find(':'); q != std::string::npos) name.resize(q);
+  }
+  f->resource = resource;
+  if (f->task_is_invoke) {
+    Emit(f, EventType::kTaskScheduled, &s, params);
+    Emit(f, EventType::kTaskStarted, &s);
+  } else {
+    Emit(f, EventType::kLambdaFunctionScheduled, &s, params);
+    Emit(f, EventType::kLambdaFunctionStarted, &s);
+  }
+  asl::Env env = MakeEnv(f, s, f->effective);
+  auto timeout = asl::ResolveIntOrPath(s.timeout_seconds, env, "TimeoutSecondsPath");
+  if (!timeout.ok()) return HandleError(f, s, timeout.error(), false);
+  auto it = options_.functions.find(name);
+  if (it == options_.functions.end()) {
+    tasks::InvocationResult r;
+    r.error = MakeError("Lambda.ResourceNotFoundException",
+                        "Function not found: " + name + " (declare it in the functions file)");
+    sync_done_.push_back({f->shared_from_this(), f->generation, std::move(r)});
+    return false;
+  }
+  tasks::Invocation inv;
+  inv.payload = payload;
+  inv.execution_arn = execution_context_.find("Id")->as_string();
+  inv.attempt_id = inv.execution_arn + "/" + std::to_string(f->entered_event) + "/" +
+                   std::to_string(f->retry_count);
+  if (*timeout) inv.timeout = std::chrono::seconds(**timeout);
+  uint64_t ticket = next_ticket_++;
+  in_flight_[ticket] = {f->shared_from_this(), f->generation};
+  const tasks::FunctionSpec* spec = &it->second;
+  pool_.Submit(ticket, [spec, inv = std::move(inv)] { return tasks::Invoke(*spec, inv); });
+  return false;
+}
+
+void Executor::TaskDone(Frame* f, tasks::InvocationResult r) {
+  const State& s = f->sm->states[f->state];
+  bool invoke = f->task_is_invoke;
+  if (r.ok) {
+    Json result = invoke ? Json::Object({{"ExecutedVersion", Json::String("$LATEST")},
+                                         {"Payload", r.output},
+                                         {"StatusCode", Json::Int(200)}})
+                         : r.output;
+    Emit(f, invoke ? EventType::kTaskSucceeded : EventType::kLambdaFunctionSucceeded, &s, result);
+    if (Complete(f, s, std::move(result), true)) ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
+    return;
+  }
+  bool timed_out = r.error.code == "States.Timeout";
+  EventType type = invoke ? (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed)
+                          : (timed_out ? EventType::kLambdaFunctionTimedOut
+                                       : EventType::kLambdaFunctionFailed);
+  Emit(f, type, &s, Json(), r.error.code, r.error.message);
+  if (HandleError(f, s, r.error, true)) ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
+}
+
+// ---- Parallel and Map ----
+
+bool Executor::StartJob(Frame* f, const State& s) {
+  asl::Env env = MakeEnv(f, s, f->effective);
+  auto job = std::make_unique<Job>();
+  job->owner = f;
+  job->state = &s;
+  if (s.type == StateType::kParallel) {
+    auto params = asl::ApplyParameters(s, f->effective, env);
+    if (!params.ok()) return HandleError(f, s, params.error(), false);
+    job->inputs.assign(s.branches.size(), *params);
+  } else {
+    job->is_map = true;
+    auto items = asl::MapItems(s, env);
+    if (!items.ok()) return HandleError(f, s, items.error(), false);
+    auto tol = asl::MapTolerance(s, env);
+    if (!tol.ok()) return HandleError(f, s, tol.error(), false);
+    auto conc = asl::MapMaxConcurrency(s, env);
+    if (!conc.ok()) return HandleError(f, s, conc.error(), false);
+    auto batches = asl::MapBatches(s, *items, env);
+    if (!batches.ok()) return HandleError(f, s, batches.error(), false);
+    job->tolerance = *tol;
+    job->max_concurrency = *conc;
+    job->inputs = batches->as_array();
+  }
+  size_t n = job->inputs.size();
+  job->results.assign(n, Json());
+  job->children.resize(n);
+  job->started.assign(n, false);
+  Job* j = job.get();
+  f->job = std::move(job);
+  if (j->is_map)
+    Emit(f, EventType::kMapStateStarted, &s, Json(), std::nullopt, std::nullopt,
+         static_cast<int64_t>(n));
+  else
+    Emit(f, EventType::kParallelStateStarted, &s);
+  if (n == 0) {
+    JobDone(j, true, Error{}, false);
+    return false;
+  }
+  size_t first = j->is_map && j->max_concurrency > 0
+                     ? std::min<size_t>(n, static_cast<size_t>(j->max_concurrency))
+                     : n;
+  for (size_t i = 0; i < first && !j->finished; ++i) StartChild(j, i);
+  return false;
+}
+
+void Executor::StartChild(Job* job, size_t i) {
+  Frame* owner = job->owner;
+  const State& s = *job->state;
+  auto child = std::make_shared<Frame>();
+  child->parent = job;
+  child->slot = i;
+  child->last_event = owner->last_event;
+  // Branches and iterations read the enclosing variables; their own assignments stay inside.
+  auto scope = std::make_shared<asl::VarScope>();
+  scope->outer = owner->vars;
+  child->vars = std::move(scope);
+  if (job->is_map) {
+    child->sm = s.processor.get();
+    if (s.item_batcher) {
+      child->input = job->inputs[i];
+    } else {
+      asl::Env env = MakeEnv(owner, s, owner->effective);
+      auto in = asl::MapIterationInput(s, owner->effective, env.context, owner->vars.get(),
+                                       &entropy_, static_cast<int64_t>(i), job->inputs[i]);
+      if (!in.ok()) {
+        // An ItemSelector failure fails the Map state itself.
+        job->finished = true;
+        Error e = in.error();
+        JobDone(job, false, e, true);
+        return;
+      }
+      child->input = std::move(*in);
+    }
+  } else {
+    child->sm = s.branches[i].get();
+    child->input = job->inputs[i];
+  }
+  child->state = child->sm->start_index;
+  job->started[i] = true;
+  ++job->running;
+  ++job->next;
+  ready_.push_back({child, job->is_map ? Action::kStartIteration : Action::kEnter, child->generation});
+  job->children[i] = std::move(child);
+}
+
+void Executor::ChildDone(Job* job, size_t slot, bool ok, Json output,
+                         std::optional<std::string> error, std::optional<std::string> cause) {
+  if (job->finished) return;
+  Frame* owner = job->owner;
+  const State& s = *job->state;
+  --job->running;
+  if (job->is_map) {
+    Emit(owner, ok ? EventType::kMapIterationSucceeded : EventType::kMapIterationFailed, &s,
+         Json(), std::nullopt, std::nullopt, static_cast<int64_t>(slot));
+  }
+  Frame* child = job->children[slot].get();
+  if (child) owner->last_event = std::max(owner->last_event, child->last_event);
+  if (ok) {
+    ++job->succeeded;
+    job->results[slot] = std::move(output);
+  } else {
+    ++job->failed;
+    Error e{error.value_or(""), cause.value_or("")};
+    bool tolerated = false;
+    if (job->is_map && (job->tolerance.count >= 0 || job->tolerance.percentage >= 0)) {
+      double total = static_cast<double>(job->inputs.size());
+      bool over_count = job->tolerance.count >= 0 &&
+                        static_cast<int64_t>(job->failed) > job->tolerance.count;
+      bool over_pct = job->tolerance.percentage >= 0 &&
+                      100.0 * static_cast<double>(job->failed) / total > job->tolerance.percentage;
+      bool count_ok = job->tolerance.count >= 0 && !over_count;
+      bool pct_ok = job->tolerance.percentage >= 0 && !over_pct;
+      tolerated = count_ok || pct_ok;
+      if (!tolerated)
+        e = MakeError("States.ExceedToleratedFailureThreshold",
+                      "The specified tolerated failure threshold was exceeded");
+      else
+        job->results[slot] = asl::ErrorOutput(e, cause.has_value());
+    }
+    if (!tolerated) {
+      job->finished = true;
+      for (auto& c : job->children)
+        if (c && c.get() != child) Abort(c.get());
+      job->children[slot].reset();
+      JobDone(job, false, e, cause.has_value() || e.code.rfind("States.", 0) == 0);
+      return;
+    }
+  }
+  job->children[slot].reset();
+  if (job->next < job->inputs.size()) StartChild(job, job->next);
+  if (job->running == 0 && job->next >= job->inputs.size()) {
+    job->finished = true;
+    JobDone(job, true, Error{}, false);
+  }
+}
+
+void Executor::JobDone(Job* job, bool ok, Error error, bool has_cause) {
+  Frame* owner = job->owner;
+  const State& s = *job->state;
+  if (ok) {
+    Emit(owner, job->is_map ? EventType::kMapStateSucceeded : EventType::kParallelStateSucceeded, &s);
+    Json results = Json::Array(std::move(job->results));
+    dead_jobs_.push_back(std::move(owner->job));
+    if (Complete(owner, s, std::move(results), true))
+      ready_.push_back({owner->shared_from_this(), Action::kEnter, owner->generation});
+    return;
+  }
+  (void)has_cause;
+  // The failing child's code is still on the stack: free the job from the loop.
+  dead_jobs_.push_back(std::move(owner->job));
+  if (HandleError(owner, s, error, true)) ready_.push_back({owner->shared_from_this(), Action::kEnter, owner->generation});
+}
+
+void Executor::Abort(Frame* f) {
+  f->aborted = true;
+  ++f->generation;
+  if (f->job) {
+    f->job->finished = true;
+    for (auto& c : f->job->children)
+      if (c) Abort(c.get());
+  }
+}
+
+void Executor::SetTimer(Frame* f, TimePoint at, Action action) {
+  timers_.push(Timer{at, timer_seq_++, f->shared_from_this(), action, f->generation});
+}
+
+// ---- the loop ----
+
+RunResult Executor::Run() {
+  TimePoint start = clock_->Now();
+  std::string name = options_.execution_name.empty() ? entropy_.NewUuid() : options_.execution_name;
+  std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
+  machine_context_ = Json::Object(
+      {{"Id", Json::String(prefix + "stateMachine:" + options_.state_machine_name)},
+       {"Name", Json::String(options_.state_machine_name)}});
+  execution_context_ = Json::Object(
+      {{"Id", Json::String(prefix + "execution:" + options_.state_machine_name + ":" + name)},
+       {"Input", input_},
+       {"Name", Json::String(name)},
+       {"RoleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf")},
+       {"StartTime", Json::String(FormatIso8601(start))},
+       {"RedriveCount", Json::Int(0)}});
+
+  root_ = std::make_shared<Frame>();
+  root_->sm = machine_.get();
+  root_->state = machine_->start_index;
+  root_->input = input_;
+  root_->vars = std::make_shared<asl::VarScope>();
+  root_->last_event = Emit(nullptr, EventType::kExecutionStarted, nullptr, input_);
+
+  std::optional<TimePoint> execution_deadline;
+  if (machine_->timeout_seconds) execution_deadline = start + std::chrono::seconds(*machine_->timeout_seconds);
+
+  ready_.push_back({root_, Action::kEnter, 0});
+  std::vector<TaskPool::Done> finished;
+  while (!done_) {
+    while (!ready_.empty() && !done_) {
+      Ready r = ready_.front();
+      ready_.pop_front();
+      if (r.frame->aborted || r.generation != r.frame->generation) continue;
+      RunFrame(r.frame.get(), r.action);
+      dead_jobs_.clear();
+    }
+    if (!sync_done_.empty()) {
+      SyncDone d = std::move(sync_done_.front());
+      sync_done_.pop_front();
+      if (!d.frame->aborted && d.generation == d.frame->generation)
+        TaskDone(d.frame.get(), std::move(d.result));
+      dead_jobs_.clear();
+      continue;
+    }
+    if (done_) break;
+    // Finished tasks first, then timers.
+    finished.clear();
+    std::optional<TimePoint> next_timer;
+    if (!timers_.empty()) next_timer = timers_.top().at;
+    if (execution_deadline && (!next_timer || *execution_deadline < *next_timer))
+      next_timer = execution_deadline;
+    if (!in_flight_.empty()) {
+      std::optional<TimePoint> wait_until = clock_->IsVirtual() ? std::nullopt : next_timer;
+      if (clock_->IsVirtual() && next_timer && *next_timer <= clock_->Now()) wait_until = TimePoint::min();
+      if (wait_until && *wait_until == TimePoint::min()) {
+        pool_.Wait(std::chrono::system_clock::now(), finished);
+      } else {
+        pool_.Wait(wait_until ? std::optional<TimePoint>(std::chrono::system_clock::now() +
+                                                         (*wait_until - clock_->Now()))
+                              : std::nullopt,
+                   finished);
+      }
+      for (auto& d : finished) {
+        auto it = in_flight_.find(d.ticket);
+        if (it == in_flight_.end()) continue;
+        auto [frame, gen] = std::move(it->second);
+        in_flight_.erase(it);
+        if (frame->aborted || frame->generation != gen) continue;
+        TaskDone(frame.get(), std::move(d.result));
+          dead_jobs_.clear();
+      }
+      if (!finished.empty()) continue;
+    }
+    if (!next_timer) {
+      if (in_flight_.empty() && ready_.empty()) {
+        // Nothing can make progress: a definition bug the validator should have caught.
+        Finish(ExecutionStatus::kFailed, Json(), std::string("States.Runtime"),
+               "The execution cannot make progress.");
+      }
+      continue;
+    }
+    if (clock_->IsVirtual()) {
+      clock_->AdvanceTo(*next_timer);
+    } else if (in_flight_.empty()) {
+      auto delay = *next_timer - clock_->Now();
+      if (delay > std::chrono::nanoseconds(0)) std::this_thread::sleep_for(delay);
+    }
+    TimePoint now = clock_->Now();
+    if (execution_deadline && now >= *execution_deadline) {
+      Finish(ExecutionStatus::kTimedOut, Json(), std::string("States.Timeout"),
+             "The execution timed out after " + std::to_string(*machine_->timeout_seconds) +
+                 " seconds.");
+      break;
+    }
+    while (!timers_.empty() && timers_.top().at <= now) {
+      Timer t = timers_.top();
+      timers_.pop();
+      if (t.frame->aborted || t.generation != t.frame->generation) continue;
+      ready_.push_back({t.frame, t.action, t.generation});
+    }
+  }
+  // Running processes of aborted branches finish on the pool; its destructor waits for them.
+  return std::move(result_);
+}
+
+}  // namespace
+
+RunResult RunExecution(std::shared_ptr<const asl::StateMachine> machine, const Json& input,
+                       const RunOptions& options) {
+  Executor executor(std::move(machine), input, options);
+  return executor.Run();
+}
+
+}  // namespace wharf::engine
