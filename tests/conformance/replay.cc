@@ -4,6 +4,7 @@
 //
 //   conformance_replay [--root DIR] [--case NAME] [--area NAME] [--min-pass 0.95]
 //                      [--results FILE] [--timeout SECONDS] [--no-fork] [--all]
+//                      [--update-doc docs/conformance.md]
 //
 // Each case runs in a forked child process (unless --no-fork), so that a crash or a hang of the
 // engine fails that case only; the child reports its verdict as JSON through a pipe.
@@ -46,11 +47,13 @@ struct Options {
   int timeout_seconds = 120;
   bool fork = true;
   bool all = false;  // also run cases whose needs the replay cannot provide
+  std::string update_doc;  // a Markdown file whose generated section is rewritten
 };
 
 void Usage() {
   std::cerr << "usage: conformance_replay [--root DIR] [--case NAME] [--area NAME] "
-               "[--min-pass FRACTION] [--results FILE] [--timeout SECONDS] [--no-fork] [--all]\n";
+               "[--min-pass FRACTION] [--results FILE] [--timeout SECONDS] [--no-fork] [--all] "
+               "[--update-doc FILE]\n";
 }
 
 bool ParseArgs(int argc, char** argv, Options& o) {
@@ -78,6 +81,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
     } else if (a == "--timeout") {
       if (!value(v)) return false;
       o.timeout_seconds = std::max(1, std::atoi(v.c_str()));
+    } else if (a == "--update-doc") {
+      if (!value(o.update_doc)) return false;
     } else if (a == "--no-fork") {
       o.fork = false;
     } else if (a == "--all") {
@@ -374,6 +379,88 @@ std::string ReasonKey(const std::string& category, const std::string& reason) {
   return Clip(out, 150);
 }
 
+// A table cell: one line, pipes escaped, long texts clipped.
+std::string Cell(const std::string& text, size_t limit = 220) {
+  std::string out;
+  for (char ch : Clip(text, limit)) {
+    if (ch == '\n' || ch == '\r') {
+      out += ' ';
+    } else if (ch == '|') {
+      out += "\\|";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string Percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x);
+  return buf;
+}
+
+// The generated part of docs/conformance.md, from the results summary.
+std::string MarkdownReport(const Json& summary) {
+  auto num = [&](const char* key) { return Str(summary.find(key)); };
+  std::string md;
+  md += "**" + num("passed") + " of " + num("eligible") + " eligible cases pass (" +
+        Percent(summary.find("pass_rate")->as_double()) + ")**; " + num("skipped") +
+        " cases are skipped because they need what the replay does not provide.\n\n";
+  md += "| area | passed | eligible | skipped |\n|---|---:|---:|---:|\n";
+  for (const auto& [area, a] : summary.find("areas")->as_object()) {
+    md += "| " + area + " | " + Str(a.find("passed")) + " | " + Str(a.find("eligible")) + " | " +
+          Str(a.find("skipped")) + " |\n";
+  }
+  md += "| **total** | **" + num("passed") + "** | **" + num("eligible") + "** | **" +
+        num("skipped") + "** |\n\n";
+  const Json& top = *summary.find("top_reasons");
+  if (top.size() > 0) {
+    md += "### Most common failure reasons\n\nQuoted texts and numbers blanked out to group similar "
+          "reasons.\n\n| cases | reason |\n|---:|---|\n";
+    for (const Json& t : top.as_array()) {
+      md += "| " + Str(t.find("cases")) + " | `" + Cell(Str(t.find("reason"))) + "` |\n";
+    }
+    md += "\n";
+  }
+  const Json& failures = *summary.find("failures");
+  md += "### Failing cases (" + std::to_string(failures.size()) + ")\n\n";
+  if (failures.size() == 0) {
+    md += "None.\n\n";
+  } else {
+    md += "| case | category | first difference |\n|---|---|---|\n";
+    for (const Json& f : failures.as_array()) {
+      md += "| `" + Str(f.find("case")) + "` | " + Str(f.find("category")) + " | " +
+            Cell(Str(f.find("reason"))) + " |\n";
+    }
+    md += "\n";
+  }
+  md += "### Skipped cases\n\n| needs | cases |\n|---|---:|\n";
+  for (const auto& [need, names] : summary.find("skipped_by_need")->as_object()) {
+    md += "| " + need + " | " + std::to_string(names.size()) + " |\n";
+  }
+  return md;
+}
+
+constexpr std::string_view kDocBegin = "<!-- conformance-report:begin -->";
+constexpr std::string_view kDocEnd = "<!-- conformance-report:end -->";
+
+// Replaces the text between the report markers of `path` with `report`.
+Status UpdateDoc(const std::string& path, const std::string& report) {
+  WHARF_TRY(std::string text, ReadFile(path));
+  size_t begin = text.find(kDocBegin);
+  size_t end = text.find(kDocEnd);
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    return MakeError("BadDoc", path + ": no '" + std::string(kDocBegin) + "' ... '" +
+                                   std::string(kDocEnd) + "' section");
+  }
+  std::string out = text.substr(0, begin + kDocBegin.size()) + "\n" + report + text.substr(end);
+  std::ofstream file(path);
+  file << out;
+  if (!file) return MakeError("BadDoc", path + ": cannot write");
+  return {};
+}
+
 struct AreaCount {
   int eligible = 0;
   int passed = 0;
@@ -472,12 +559,12 @@ int Main(int argc, char** argv) {
       std::cout << "\n";
     }
   }
-  if (!reason_counts.empty() && !one_case) {
-    std::vector<std::pair<int, std::string>> top;
-    for (const auto& [k, n] : reason_counts) top.emplace_back(n, k);
-    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
+  std::vector<std::pair<int, std::string>> top;
+  for (const auto& [k, n] : reason_counts) top.emplace_back(n, k);
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (!top.empty() && !one_case) {
     std::cout << "\nmost common failure reasons:\n";
     for (size_t i = 0; i < top.size() && i < 25; ++i) {
       std::printf("  %4d  %s\n", top[i].first, top[i].second.c_str());
@@ -495,35 +582,47 @@ int Main(int argc, char** argv) {
   std::printf("  %-22s %4d / %-4d  (skipped %d)  pass rate %.1f%%, threshold %.1f%%, %.0f s\n",
               "TOTAL", passed, eligible, skipped, 100 * rate, 100 * min_pass, total_seconds);
 
+  std::vector<JsonMember> skipped_json;
+  for (const auto& [need, names] : skipped_by_need) {
+    JsonArray list;
+    for (const auto& n : names) list.push_back(Json::String(n));
+    skipped_json.emplace_back(need, Json::Array(std::move(list)));
+  }
+  JsonArray top_json;
+  for (const auto& [n, key] : top) {
+    top_json.push_back(Json::Object({{"cases", Json::Int(n)}, {"reason", Json::String(key)}}));
+  }
+  Json summary = Json::Object({
+      {"root", Json::String(o.root)},
+      {"filter", Json::Object({{"case", Json::String(o.case_name)},
+                               {"area", Json::String(o.area)}})},
+      {"eligible", Json::Int(eligible)},
+      {"passed", Json::Int(passed)},
+      {"failed", Json::Int(eligible - passed)},
+      {"skipped", Json::Int(skipped)},
+      {"pass_rate", Json::Double(rate)},
+      {"min_pass", Json::Double(min_pass)},
+      {"seconds", Json::Double(total_seconds)},
+      {"areas", Json::Object(std::move(area_json))},
+      {"skipped_by_need", Json::Object(std::move(skipped_json))},
+      {"top_reasons", Json::Array(std::move(top_json))},
+      {"failures", Json::Array(std::move(failures))},
+      {"states_notes", Json::Array(std::move(notes))},
+      {"passed_cases", Json::Array(std::move(passed_cases))},
+  });
   std::string results_path = o.results_path;
   if (results_path.empty() && !one_case) results_path = "conformance-results.json";
   if (!results_path.empty()) {
-    std::vector<JsonMember> skipped_json;
-    for (const auto& [need, names] : skipped_by_need) {
-      JsonArray list;
-      for (const auto& n : names) list.push_back(Json::String(n));
-      skipped_json.emplace_back(need, Json::Array(std::move(list)));
-    }
-    Json summary = Json::Object({
-        {"root", Json::String(o.root)},
-        {"filter", Json::Object({{"case", Json::String(o.case_name)},
-                                 {"area", Json::String(o.area)}})},
-        {"eligible", Json::Int(eligible)},
-        {"passed", Json::Int(passed)},
-        {"failed", Json::Int(eligible - passed)},
-        {"skipped", Json::Int(skipped)},
-        {"pass_rate", Json::Double(rate)},
-        {"min_pass", Json::Double(min_pass)},
-        {"seconds", Json::Double(total_seconds)},
-        {"areas", Json::Object(std::move(area_json))},
-        {"skipped_by_need", Json::Object(std::move(skipped_json))},
-        {"failures", Json::Array(std::move(failures))},
-        {"states_notes", Json::Array(std::move(notes))},
-        {"passed_cases", Json::Array(std::move(passed_cases))},
-    });
     std::ofstream out(results_path);
     out << summary.Pretty() << "\n";
     if (!out) std::cerr << "conformance_replay: cannot write " << results_path << "\n";
+  }
+  if (!o.update_doc.empty()) {
+    auto status = UpdateDoc(o.update_doc, MarkdownReport(summary));
+    if (!status.ok()) {
+      std::cerr << "conformance_replay: " << status.error().message << "\n";
+      return 2;
+    }
   }
   return rate + 1e-12 < min_pass ? 1 : 0;
 }
