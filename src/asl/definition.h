@@ -91,10 +91,10 @@ struct State {
   PathField input_path;
   PathField output_path;
   ResultPathField result_path;
-  std::optional<PayloadTemplate> parameters;       // Parameters (Map: ItemSelector)
+  std::optional<PayloadTemplate> parameters;  // Parameters (Map: ItemSelector)
   std::optional<PayloadTemplate> result_selector;
   std::optional<PayloadTemplate> assign;
-  std::optional<Json> result;                      // Pass: Result
+  std::optional<Json> result;  // Pass: Result
 
   std::vector<Retrier> retry;
   std::vector<Catcher> catchers;
@@ -104,9 +104,11 @@ struct State {
   IntOrPath timeout_seconds;
   IntOrPath heartbeat_seconds;
   std::optional<Json> credentials;
+  std::optional<PayloadTemplate> credentials_template;  // the same, compiled
 
   // Choice.
   std::vector<ChoiceRule> choices;
+  std::vector<int> choice_indexes;  // choices[i].next() resolved to a position in the machine
   std::string default_next;
   int default_index = -1;
 
@@ -127,17 +129,18 @@ struct State {
 
   // Map.
   std::shared_ptr<const StateMachine> processor;  // ItemProcessor or Iterator
-  bool distributed = false;                        // ProcessorConfig.Mode == DISTRIBUTED
-  std::optional<JsonPath> items_path;              // default "$"
-  std::optional<Json> items;                       // Items (JSONPath mode: literal array)
-  bool item_selector_is_parameters = false;        // true when the definition used "Parameters"
+  bool distributed = false;                       // ProcessorConfig.Mode == DISTRIBUTED
+  std::string execution_type;                     // ProcessorConfig.ExecutionType, if given
+  std::optional<JsonPath> items_path;             // default "$"
+  std::optional<Json> items;                      // Items (JSONPath mode: literal array)
+  bool item_selector_is_parameters = false;       // true when the definition used "Parameters"
   IntOrPath max_concurrency;
   std::optional<JsonPath> tolerated_failure_count_path;
   std::optional<int64_t> tolerated_failure_count;
   std::optional<JsonPath> tolerated_failure_percentage_path;
   std::optional<double> tolerated_failure_percentage;
   std::optional<ItemBatcher> item_batcher;
-  std::optional<Json> item_reader;                 // kept raw; a later issue reads objects
+  std::optional<Json> item_reader;  // kept raw; a later issue reads objects
   std::optional<Json> result_writer;
   std::string label;
 };
@@ -147,9 +150,10 @@ struct StateMachine {
   std::string start_at;
   int start_index = -1;
   std::optional<int64_t> timeout_seconds;
+  std::string version;  // "Version" ("1.0"), empty when absent
   QueryLanguage query_language = QueryLanguage::kJsonPath;
   std::vector<State> states;
-  std::unordered_map<std::string, int> index;      // name -> position in `states`
+  std::unordered_map<std::string, int> index;  // name -> position in `states`
 
   const State* Find(std::string_view name) const;
 };
