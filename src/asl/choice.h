@@ -24,13 +24,20 @@ class ChoiceRule {
   // And/Or/Not) must not. `where` names the place for messages, e.g. "state 'Check', Choices[2]".
   static Result<ChoiceRule> Parse(const Json& rule, bool top_level, std::string_view where);
 
-  // Evaluates the rule against env. A Variable path that matches nothing is false for every
-  // operator except IsPresent (which is then false: spec) -- but AWS raises States.Runtime for a
-  // missing Variable outside IsPresent; follow AWS and the conformance cases.
+  // Evaluates the rule against env.
+  // - IsPresent is the only test a missing Variable answers: it is then not present.
+  // - Any other operator whose Variable (or ...Path operand) matches nothing fails with
+  //   "States.Runtime" and AWS's cause "Invalid path '$.x': The choice state's condition path
+  //   references an invalid value." (the interpreter prefixes "An error occurred while executing
+  //   the state ...").
+  // - A value of the wrong type for the operator (a string for NumericEquals, a non-timestamp
+  //   string for TimestampEquals, ...) makes the comparison false, never an error.
+  // - And/Or stop at the first rule that settles the answer, so an IsPresent guard protects the
+  //   rules after it.
   Result<bool> Evaluate(const Env& env) const;
 
-  const std::string& next() const;                 // top-level rules only
-  const PayloadTemplate* assign() const;           // the rule's Assign, or nullptr
+  const std::string& next() const;        // top-level rules only
+  const PayloadTemplate* assign() const;  // the rule's Assign, or nullptr
 
  private:
   struct Node;
