@@ -29,7 +29,8 @@ class Intrinsic {
   Result<Json> Evaluate(const Env& env) const;
 
  private:
-  struct Node;
+  struct Node;    // the parsed call tree (intrinsics.cc)
+  struct Parser;  // recursive-descent parser over the call text (intrinsics.cc)
   std::shared_ptr<const Node> root_;
 };
 
