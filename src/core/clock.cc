@@ -10,7 +10,7 @@ std::string FormatIso8601(TimePoint t) {
   if (ms % 1000 < 0) --secs;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[80];  // sized for any int year, so the compiler can prove no truncation
   int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
