@@ -45,9 +45,14 @@ std::string ReplaceLiteral(const std::string& text, const std::regex& re,
   return out;
 }
 
+// A value for a message, clipped; a string is clipped inside its quotes.
 std::string Short(const Json& v) {
+  constexpr size_t kMax = 120;
+  if (v.is_string() && v.as_string().size() > kMax) {
+    return Json::String(v.as_string().substr(0, kMax - 3) + "...").Dump();
+  }
   std::string s = v.Dump();
-  if (s.size() > 120) s = s.substr(0, 117) + "...";
+  if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
   return s;
 }
 
@@ -161,6 +166,9 @@ std::optional<std::string> CompareImpl(const Json& expected, const Json& actual,
     return CompareStrings(e, actual, rules, path);
   }
   if (expected.is_number() && actual.is_number()) {
+    if (rules.number_form && expected.is_int() != actual.is_int()) {
+      return path + ": expected " + Short(expected) + ", got " + Short(actual) + " (number form)";
+    }
     if (NumbersEqual(expected, actual)) return std::nullopt;
     return path + ": expected " + Short(expected) + ", got " + Short(actual);
   }

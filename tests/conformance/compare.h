@@ -52,6 +52,8 @@ struct MatchRules {
   bool placeholders = false;
   // Bare words that stand for a whole value: the defaults plus the `transformers` replacements.
   std::set<std::string, std::less<>> bare_words;
+  // Also require the same number form: AWS prints 1.0 and 1 differently (README rule 2, optional).
+  bool number_form = false;
 };
 
 // The default bare words of the snapshot tool: date, timestamp, snf_role_arn, RequestId.

@@ -85,6 +85,10 @@ TEST(CompareJson, IgnoresKeyOrderAndComparesNumbersNumerically) {
   EXPECT_EQ(*diff, "$.a: expected 1, got 2");
   EXPECT_EQ(*CompareJson(J("1"), J("\"1\""), exact), "$: expected 1, got \"1\"");
   EXPECT_EQ(*CompareJson(J("null"), J("false"), exact), "$: expected null, got false");
+  MatchRules form;
+  form.number_form = true;
+  EXPECT_EQ(*CompareJson(J("[1.0]"), J("[1]"), form), "$[0]: expected 1.0, got 1 (number form)");
+  EXPECT_EQ(CompareJson(J("[1.5, 2]"), J("[1.5, 2]"), form), std::nullopt);
 }
 
 TEST(CompareJson, ReportsTheFirstDifferenceWithItsPath) {
@@ -108,6 +112,13 @@ TEST(CompareJson, ReportsTheFirstDifferenceWithItsPath) {
     ASSERT_TRUE(diff) << row.expected;
     EXPECT_EQ(*diff, row.diff);
   }
+}
+
+TEST(CompareJson, ClipsLongStringsInsideTheirQuotes) {
+  std::string long_text(200, 'x');
+  auto diff = CompareJson(Json::String(long_text), Json::String("y"), MatchRules{});
+  ASSERT_TRUE(diff);
+  EXPECT_EQ(*diff, "$: expected \"" + std::string(117, 'x') + "...\", got \"y\"");
 }
 
 TEST(CompareJson, PlaceholdersOnlyWhenAllowed) {

@@ -114,6 +114,7 @@ struct Verdict {
   std::string category;
   std::vector<std::pair<std::string, std::string>> diffs;  // (category, text)
   std::string states_note;  // a difference of `states` where it does not decide the verdict
+  std::string number_form_note;  // an output equal in value but not in form (1 vs 1.0)
 
   void Add(const std::string& cat, const std::string& text) {
     if (category.empty()) category = cat;
@@ -127,6 +128,9 @@ struct Verdict {
     std::vector<JsonMember> m = {{"category", Json::String(category)},
                                  {"diffs", Json::Array(std::move(d))}};
     if (!states_note.empty()) m.emplace_back("states_note", Json::String(states_note));
+    if (!number_form_note.empty()) {
+      m.emplace_back("number_form_note", Json::String(number_form_note));
+    }
     return Json::Object(std::move(m));
   }
 };
@@ -184,7 +188,7 @@ Json RunCase(const Case& c, bool verbose) {
     return v.ToJson();
   }
   asl::ParseOptions parse_options;
-  parse_options.source_name = c.entry.name + "/definition.json";
+  parse_options.source_name = "definition.json";  // the case is named on the FAIL line
   auto machine = asl::ParseDefinition(c.definition_text, parse_options);
   if (!machine.ok()) {
     v.Add("definition", machine.error().code + ": " + machine.error().message);
@@ -224,13 +228,19 @@ Json RunCase(const Case& c, bool verbose) {
   } else if (want_status == "SUCCEEDED") {
     if (auto d = CompareJson(*e.find("output"), actual_output, out_rules, "output")) {
       v.Add("output", *d);
+    } else {
+      MatchRules form = out_rules;
+      form.number_form = true;
+      if (auto f = CompareJson(*e.find("output"), actual_output, form, "output")) {
+        v.number_form_note = *f;
+      }
     }
   } else {
     const Json* want_error = e.find("error");
     if (want_error != nullptr && !r.error) {
       v.Add("error", "error: expected " + Str(want_error) + ", got none");
     } else if (want_error == nullptr && r.error) {
-      v.Add("error", "error: AWS reported none, got " + *r.error);
+      v.Add("error", "error: AWS reported none, got " + Json::String(*r.error).Dump());
     } else if (want_error != nullptr) {
       std::string got = normalizer->ApplyToString(*r.error);
       if (auto d = CompareJson(*want_error, Json::String(got), out_rules, "error")) {
@@ -245,7 +255,7 @@ Json RunCase(const Case& c, bool verbose) {
                                        normalizer->ApplyToString(*r.cause), out_rules)) {
         v.Add("cause", *d);
       }
-    } else if (e.find("cause_placeholder") == nullptr && r.cause && !r.cause->empty()) {
+    } else if (e.find("cause_placeholder") == nullptr && r.cause) {
       v.Add("cause", "cause: AWS reported none, got " + Clip(Json::String(*r.cause).Dump()));
     }
   }
@@ -275,6 +285,7 @@ Json RunCase(const Case& c, bool verbose) {
     if (v.diffs.empty()) std::cout << "PASS\n";
     for (const auto& [cat, text] : v.diffs) std::cout << "DIFF [" << cat << "] " << text << "\n";
     if (!v.states_note.empty()) std::cout << "NOTE [states] " << v.states_note << "\n";
+    if (!v.number_form_note.empty()) std::cout << "NOTE [number form] " << v.number_form_note << "\n";
     std::cout << std::flush;
   }
   return v.ToJson();
@@ -354,16 +365,20 @@ std::string ReasonKey(const std::string& category, const std::string& reason) {
   std::string out = category + ": ";
   char quote = 0;
   bool in_digits = false;
-  for (char ch : reason) {
+  for (size_t i = 0; i < reason.size(); ++i) {
+    char ch = reason[i];
     if (quote) {
-      if (ch == quote) {
+      if (ch == '\\') {
+        ++i;  // an escaped character, e.g. \" inside a JSON string
+      } else if (ch == quote) {
         out += "..";
         out += ch;
         quote = 0;
       }
       continue;
     }
-    if (ch == '"' || ch == '\'') {
+    bool word_before = i > 0 && std::isalnum(static_cast<unsigned char>(reason[i - 1]));
+    if (ch == '"' || (ch == '\'' && !word_before)) {  // not the apostrophe of "wharf's"
       quote = ch;
       out += ch;
       continue;
@@ -430,8 +445,37 @@ std::string MarkdownReport(const Json& summary) {
   } else {
     md += "| case | category | first difference |\n|---|---|---|\n";
     for (const Json& f : failures.as_array()) {
-      md += "| `" + Str(f.find("case")) + "` | " + Str(f.find("category")) + " | " +
-            Cell(Str(f.find("reason"))) + " |\n";
+      md += "| `" + Str(f.find("case")) + "` | " + Str(f.find("category")) + " | `" +
+            Cell(Str(f.find("reason"))) + "` |\n";
+    }
+    md += "\n";
+  }
+  // Differences in `states` where the history decides (see "What the runner does").
+  std::map<std::string, int> note_counts;
+  for (const Json& n : summary.find("states_notes")->as_array()) {
+    ++note_counts[ReasonKey("states", Str(n.find("note")))];
+  }
+  if (!note_counts.empty()) {
+    md += "### Differences in `states` that do not fail a case (" +
+          std::to_string(summary.find("states_notes")->size()) +
+          " cases)\n\n| cases | difference |\n|---:|---|\n";
+    std::vector<std::pair<int, std::string>> sorted;
+    for (const auto& [k, n] : note_counts) sorted.emplace_back(n, k);
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    for (const auto& [n, k] : sorted) {
+      md += "| " + std::to_string(n) + " | `" + Cell(k) + "` |\n";
+    }
+    md += "\n";
+  }
+  const Json& forms = *summary.find("number_form_notes");
+  if (forms.size() > 0) {
+    md += "### Passing cases whose output differs only in number form (" +
+          std::to_string(forms.size()) + ")\n\nAWS prints `1.0` and `1` differently; these "
+          "outputs are equal in value.\n\n| case | first difference |\n|---|---|\n";
+    for (const Json& n : forms.as_array()) {
+      md += "| `" + Str(n.find("case")) + "` | `" + Cell(Str(n.find("note"))) + "` |\n";
     }
     md += "\n";
   }
@@ -485,7 +529,7 @@ int Main(int argc, char** argv) {
 
   std::map<std::string, AreaCount> areas;
   std::map<std::string, std::vector<std::string>> skipped_by_need;
-  JsonArray failures, passed_cases, notes;
+  JsonArray failures, passed_cases, notes, form_notes;
   std::map<std::string, int> reason_counts;
   int eligible = 0, passed = 0, skipped = 0;
   auto started = std::chrono::steady_clock::now();
@@ -522,6 +566,9 @@ int Main(int argc, char** argv) {
       passed_cases.push_back(Json::String(entry.name));
       if (const Json* note = verdict.find("states_note")) {
         notes.push_back(Json::Object({{"case", Json::String(entry.name)}, {"note", *note}}));
+      }
+      if (const Json* note = verdict.find("number_form_note")) {
+        form_notes.push_back(Json::Object({{"case", Json::String(entry.name)}, {"note", *note}}));
       }
       continue;
     }
@@ -608,6 +655,7 @@ int Main(int argc, char** argv) {
       {"top_reasons", Json::Array(std::move(top_json))},
       {"failures", Json::Array(std::move(failures))},
       {"states_notes", Json::Array(std::move(notes))},
+      {"number_form_notes", Json::Array(std::move(form_notes))},
       {"passed_cases", Json::Array(std::move(passed_cases))},
   });
   std::string results_path = o.results_path;
