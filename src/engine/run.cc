@@ -631,6 +631,9 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
   inv.attempt_id = inv.execution_arn + "/" + std::to_string(f->entered_event) + "/" +
                    std::to_string(f->retry_count);
   if (*timeout) inv.timeout = std::chrono::seconds(**timeout);
+  // AWS words a function's error object differently per resource: Python's json.dumps style for
+  // a function ARN, compact JSON for lambda:invoke (see the recorded error_handling cases).
+  inv.cause_format = f->task_is_invoke ? tasks::CauseFormat::kCompact : tasks::CauseFormat::kPython;
   uint64_t ticket = next_ticket_++;
   in_flight_[ticket] = {f->shared_from_this(), f->generation};
   const tasks::FunctionSpec* spec = &it->second;
