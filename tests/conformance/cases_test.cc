@@ -29,8 +29,9 @@ TEST(Cases, ParsesTheIndexAndSortsOutUnsupportedNeeds) {
 }
 
 TEST(Cases, FunctionNameFromArn) {
-  EXPECT_EQ(FunctionNameFromArn("arn:aws:lambda:us-east-1:111111111111:function:<lambda_function_name>"),
-            "<lambda_function_name>");
+  EXPECT_EQ(
+      FunctionNameFromArn("arn:aws:lambda:us-east-1:111111111111:function:<lambda_function_name>"),
+      "<lambda_function_name>");
   EXPECT_EQ(FunctionNameFromArn("arn:aws:lambda:us-east-1:111111111111:function:f:$LATEST"), "f");
   EXPECT_EQ(FunctionNameFromArn("plain"), "plain");
 }
@@ -62,17 +63,20 @@ TEST(Cases, RebuildsStatesFromHistory) {
       J(R"({"type":"PassStateExited","stateExitedEventDetails":{"name":"P","output":"\"a\"",
             "assignedVariables":{"v":"1"}}})"),
       J(R"({"type":"PassStateExited","stateExitedEventDetails":{"name":"P","output":"\"b\""}})"),
-      J(R"({"type":"FailStateEntered","stateEnteredEventDetails":{"name":"F","input":"{\"x\":1}"}})"),
+      J(R"({"type":"FailStateEntered",
+            "stateEnteredEventDetails":{"name":"F","input":"{\"x\":1}"}})"),
       J(R"({"type":"ExecutionFailed","executionFailedEventDetails":{"error":"E"}})"),
   };
   EXPECT_EQ(HistoryTypes(events).front(), "ExecutionStarted");
   EXPECT_EQ(HistoryTypes(events).size(), 8u);
   // Exits pair with entries by name in FIFO order; states that never exited have no output.
-  EXPECT_EQ(StatesFromHistory(events).Dump(),
-            R"([{"name":"M","type":"Map","enteredInput":[1,2]},)"
-            R"({"name":"P","type":"Pass","enteredInput":1,"exitedOutput":"a","assignedVariables":{"v":"1"}},)"
-            R"({"name":"P","type":"Pass","enteredInput":2,"exitedOutput":"b"},)"
-            R"({"name":"F","type":"Fail","enteredInput":{"x":1}}])");
+  EXPECT_EQ(
+      StatesFromHistory(events).Dump(),
+      R"([{"name":"M","type":"Map","enteredInput":[1,2]},)"
+      R"({"name":"P","type":"Pass","enteredInput":1,"exitedOutput":"a",)"
+      R"("assignedVariables":{"v":"1"}},)"
+      R"({"name":"P","type":"Pass","enteredInput":2,"exitedOutput":"b"},)"
+      R"({"name":"F","type":"Fail","enteredInput":{"x":1}}])");
 }
 
 }  // namespace

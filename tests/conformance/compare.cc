@@ -281,7 +281,8 @@ std::optional<LambdaError> ParseLambdaError(std::string_view text) {
     if (type == nullptr || !type->is_string()) return std::nullopt;
     const Json* message = doc->find("errorMessage");
     LambdaError e{type->as_string(), ""};
-    if (message != nullptr) e.error_message = message->is_string() ? message->as_string() : message->Dump();
+    if (message != nullptr)
+      e.error_message = message->is_string() ? message->as_string() : message->Dump();
     return e;
   }
   // A regex transformer may have left the text invalid JSON: read the two fields one by one.
@@ -332,7 +333,8 @@ Result<Normalizer> Normalizer::Create(const Json& transformers) {
       try {
         n.regexes_.push_back({std::regex(pattern->as_string()), replacement->as_string()});
       } catch (const std::regex_error& e) {
-        return MakeError("BadCase", "transformer regex '" + pattern->as_string() + "': " + e.what());
+        return MakeError("BadCase",
+                         "transformer regex '" + pattern->as_string() + "': " + e.what());
       }
     } else if (replacement != nullptr && replacement->is_string()) {
       n.bare_words_.push_back(replacement->as_string());
@@ -368,8 +370,8 @@ std::optional<std::string> CompareHistoryTypes(const std::vector<std::string>& e
   size_t n = std::min(expected.size(), actual.size());
   for (size_t i = 0; i < n; ++i) {
     if (expected[i] != actual[i]) {
-      return "history[" + std::to_string(i) + "]: expected " + expected[i] + ", got " +
-             actual[i] + " (" + std::to_string(expected.size()) + " events on AWS, " +
+      return "history[" + std::to_string(i) + "]: expected " + expected[i] + ", got " + actual[i] +
+             " (" + std::to_string(expected.size()) + " events on AWS, " +
              std::to_string(actual.size()) + " in wharf)";
     }
   }

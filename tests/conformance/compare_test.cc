@@ -103,8 +103,9 @@ TEST(CompareJson, ReportsTheFirstDifferenceWithItsPath) {
       {R"({"a":1,"b":2})", R"({"a":1})", "$.b: missing (expected 2)"},
       {R"({"a":1})", R"({"a":1,"z":true})", "$.z: unexpected member (value true)"},
       {R"([1,2,3])", R"([1,2])", "$: expected 3 elements, got 2"},
-      {R"([1,2,3])", R"([1,5])", "$: expected 3 elements, got 2 (first difference $[1]: expected "
-                                 "2, got 5)"},
+      {R"([1,2,3])", R"([1,5])",
+       "$: expected 3 elements, got 2 (first difference $[1]: expected "
+       "2, got 5)"},
       {R"({"a b":1})", R"({"a b":2})", R"($["a b"]: expected 1, got 2)"},
   };
   for (const auto& row : rows) {
@@ -142,8 +143,7 @@ TEST(CompareJson, PlaceholdersOnlyWhenAllowed) {
       // Literal tokens in inputs match themselves either way.
       {R"("<lambda_function_name>")", R"("<lambda_function_name>")", true, true},
       // A key transformer replaced the value with its key name.
-      {R"({"x-amzn-RequestId":"x-amzn-RequestId"})", R"({"x-amzn-RequestId":"abc"})", true,
-       false},
+      {R"({"x-amzn-RequestId":"x-amzn-RequestId"})", R"({"x-amzn-RequestId":"abc"})", true, false},
       {R"({"k":"other"})", R"({"k":"abc"})", false, false},
       // A whole-value token still needs the member to exist.
       {R"({"a":"<uuid:1>"})", R"({})", false, false},
@@ -161,12 +161,15 @@ TEST(CompareJson, LambdaErrorObjectsCompareTypeAndMessageOnly) {
   Json recorded = Json::String(
       R"({"errorMessage": "Some exception was raised.", "errorType": "Exception", "requestId": )"
       R"("<uuid:1>", "stackTrace": ["  File \"/var/task/handler.py\", line 2"]})");
-  EXPECT_EQ(CompareJson(recorded,
-                        Json::String(R"({"errorType":"Exception","errorMessage":"Some exception was raised."})"),
-                        loose),
-            std::nullopt);
-  auto diff = CompareJson(
-      recorded, Json::String(R"({"errorType":"Exception","errorMessage":"other"})"), loose, "cause");
+  EXPECT_EQ(
+      CompareJson(
+          recorded,
+          Json::String(R"({"errorType":"Exception","errorMessage":"Some exception was raised."})"),
+          loose),
+      std::nullopt);
+  auto diff =
+      CompareJson(recorded, Json::String(R"({"errorType":"Exception","errorMessage":"other"})"),
+                  loose, "cause");
   ASSERT_TRUE(diff);
   EXPECT_EQ(*diff, R"(cause.errorMessage: expected "Some exception was raised.", got "other")");
   EXPECT_TRUE(CompareJson(recorded, Json::String("plain text"), loose));
@@ -182,8 +185,9 @@ TEST(CompareCause, JsonCausesCompareTypeAndMessage) {
   MatchRules loose = Placeholders();
   Json expected = J(R"({"errorMessage":"boom","errorType":"Exception","requestId":"<uuid:1>",
                         "stackTrace":["..."]})");
-  EXPECT_EQ(CompareCause(expected, true, R"({"errorType":"Exception","errorMessage":"boom"})", loose),
-            std::nullopt);
+  EXPECT_EQ(
+      CompareCause(expected, true, R"({"errorType":"Exception","errorMessage":"boom"})", loose),
+      std::nullopt);
   auto diff = CompareCause(expected, true, R"({"errorType":"Error","errorMessage":"boom"})", loose);
   ASSERT_TRUE(diff);
   EXPECT_EQ(*diff, R"(cause.errorType: expected "Exception", got "Error")");
@@ -200,8 +204,9 @@ TEST(Normalizer, AppliesRegexTransformersThenDates) {
       {"kind":"jsonpath","path":"$..FunctionResult","replacement":"RandomNumberGenerated"},
       {"kind":"parallel_events_sorted"}])"));
   ASSERT_TRUE(n.ok()) << n.error().message;
-  EXPECT_EQ(n->Apply(J(R"({"start_at":"2024-01-01T12:00:00Z","t":"2024-01-02T00:00:00.5Z"})")).Dump(),
-            R"({"start_at":"<timestamp>","t":"date"})");
+  EXPECT_EQ(
+      n->Apply(J(R"({"start_at":"2024-01-01T12:00:00Z","t":"2024-01-02T00:00:00.5Z"})")).Dump(),
+      R"({"start_at":"<timestamp>","t":"date"})");
   ASSERT_EQ(n->bare_words().size(), 1u);
   EXPECT_EQ(n->bare_words()[0], "RandomNumberGenerated");
   EXPECT_EQ(n->ApplyToString("started 2024-05-05T01:02:03.000Z"), "started date");
@@ -232,8 +237,9 @@ TEST(CompareHistoryTypes, ReportsFirstDifference) {
   EXPECT_EQ(*CompareHistoryTypes(aws, shorter),
             "history[3]: expected ExecutionSucceeded, got end of history (4 events on AWS, 3 in "
             "wharf)");
-  EXPECT_EQ(*CompareHistoryTypes(shorter, aws),
-            "history[3]: unexpected ExecutionSucceeded after the end (3 events on AWS, 4 in wharf)");
+  EXPECT_EQ(
+      *CompareHistoryTypes(shorter, aws),
+      "history[3]: unexpected ExecutionSucceeded after the end (3 events on AWS, 4 in wharf)");
   auto other = aws;
   other[2] = "ExecutionFailed";
   EXPECT_EQ(*CompareHistoryTypes(aws, other),

@@ -46,7 +46,7 @@ struct Options {
   std::string results_path;
   int timeout_seconds = 120;
   bool fork = true;
-  bool all = false;  // also run cases whose needs the replay cannot provide
+  bool all = false;        // also run cases whose needs the replay cannot provide
   std::string update_doc;  // a Markdown file whose generated section is rewritten
 };
 
@@ -113,7 +113,7 @@ std::string Clip(std::string s, size_t n = 160) {
 struct Verdict {
   std::string category;
   std::vector<std::pair<std::string, std::string>> diffs;  // (category, text)
-  std::string states_note;  // a difference of `states` where it does not decide the verdict
+  std::string states_note;       // a difference of `states` where it does not decide the verdict
   std::string number_form_note;  // an output equal in value but not in form (1 vs 1.0)
 
   void Add(const std::string& cat, const std::string& text) {
@@ -285,7 +285,8 @@ Json RunCase(const Case& c, bool verbose) {
     if (v.diffs.empty()) std::cout << "PASS\n";
     for (const auto& [cat, text] : v.diffs) std::cout << "DIFF [" << cat << "] " << text << "\n";
     if (!v.states_note.empty()) std::cout << "NOTE [states] " << v.states_note << "\n";
-    if (!v.number_form_note.empty()) std::cout << "NOTE [number form] " << v.number_form_note << "\n";
+    if (!v.number_form_note.empty())
+      std::cout << "NOTE [number form] " << v.number_form_note << "\n";
     std::cout << std::flush;
   }
   return v.ToJson();
@@ -326,7 +327,8 @@ Json RunIsolated(const Case& c, bool verbose, int timeout_seconds) {
   bool timed_out = false;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       timed_out = true;
       break;
@@ -431,8 +433,9 @@ std::string MarkdownReport(const Json& summary) {
         num("skipped") + "** |\n\n";
   const Json& top = *summary.find("top_reasons");
   if (top.size() > 0) {
-    md += "### Most common failure reasons\n\nQuoted texts and numbers blanked out to group similar "
-          "reasons.\n\n| cases | reason |\n|---:|---|\n";
+    md +=
+        "### Most common failure reasons\n\nQuoted texts and numbers blanked out to group similar "
+        "reasons.\n\n| cases | reason |\n|---:|---|\n";
     for (const Json& t : top.as_array()) {
       md += "| " + Str(t.find("cases")) + " | `" + Cell(Str(t.find("reason"))) + "` |\n";
     }
@@ -472,7 +475,8 @@ std::string MarkdownReport(const Json& summary) {
   const Json& forms = *summary.find("number_form_notes");
   if (forms.size() > 0) {
     md += "### Passing cases whose output differs only in number form (" +
-          std::to_string(forms.size()) + ")\n\nAWS prints `1.0` and `1` differently; these "
+          std::to_string(forms.size()) +
+          ")\n\nAWS prints `1.0` and `1` differently; these "
           "outputs are equal in value.\n\n| case | first difference |\n|---|---|\n";
     for (const Json& n : forms.as_array()) {
       md += "| `" + Str(n.find("case")) + "` | `" + Cell(Str(n.find("note"))) + "` |\n";
@@ -557,8 +561,8 @@ int Main(int argc, char** argv) {
     } else {
       verdict = o.fork ? RunIsolated(*c, one_case, o.timeout_seconds) : RunCase(*c, one_case);
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - case_start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - case_start).count();
     std::string category = Str(verdict.find("category"));
     if (category.empty()) {
       ++passed;
@@ -578,13 +582,13 @@ int Main(int argc, char** argv) {
     }
     std::cout << "FAIL " << entry.name << " [" << category << "] " << Clip(reason, 300) << "\n";
     ++reason_counts[ReasonKey(category, reason)];
-    failures.push_back(Json::Object({{"case", Json::String(entry.name)},
-                                     {"area", Json::String(entry.area)},
-                                     {"category", Json::String(category)},
-                                     {"reason", Json::String(reason)},
-                                     {"diffs", verdict.find("diffs") ? *verdict.find("diffs")
-                                                                     : Json::EmptyArray()},
-                                     {"seconds", Json::Double(seconds)}}));
+    failures.push_back(Json::Object(
+        {{"case", Json::String(entry.name)},
+         {"area", Json::String(entry.area)},
+         {"category", Json::String(category)},
+         {"reason", Json::String(reason)},
+         {"diffs", verdict.find("diffs") ? *verdict.find("diffs") : Json::EmptyArray()},
+         {"seconds", Json::Double(seconds)}}));
     if (const Json* note = verdict.find("states_note")) {
       notes.push_back(Json::Object({{"case", Json::String(entry.name)}, {"note", *note}}));
     }
@@ -641,8 +645,8 @@ int Main(int argc, char** argv) {
   }
   Json summary = Json::Object({
       {"root", Json::String(o.root)},
-      {"filter", Json::Object({{"case", Json::String(o.case_name)},
-                               {"area", Json::String(o.area)}})},
+      {"filter",
+       Json::Object({{"case", Json::String(o.case_name)}, {"area", Json::String(o.area)}})},
       {"eligible", Json::Int(eligible)},
       {"passed", Json::Int(passed)},
       {"failed", Json::Int(eligible - passed)},
