@@ -9,6 +9,7 @@
 // count in meta.json.
 //
 // Usage: engine_bench WORKLOAD_DIR [--seconds S] [--warmup S] [--output-file FILE]
+//                     [--executions N]   (exactly N timed executions instead of --seconds)
 // Prints one JSON object on stdout; exits 1 when the workload fails or counts disagree.
 // Thread-safety: a single-threaded program.
 
@@ -34,6 +35,8 @@ struct Args {
   std::string dir;
   double seconds = 2.0;
   double warmup = 0.3;
+  int64_t min_executions = 3;  // --executions N: exactly N timed executions (for profilers)
+  bool fixed_count = false;
   std::string output_file;
 };
 
@@ -69,6 +72,9 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       args->seconds = std::atof(next("--seconds"));
     } else if (a == "--warmup") {
       args->warmup = std::atof(next("--warmup"));
+    } else if (a == "--executions") {
+      args->min_executions = std::atoll(next("--executions"));
+      args->fixed_count = true;
     } else if (a == "--output-file") {
       args->output_file = next("--output-file");
     } else if (args->dir.empty() && !a.starts_with("--")) {
@@ -86,7 +92,7 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, &args)) {
     std::cerr << "usage: engine_bench WORKLOAD_DIR [--seconds S] [--warmup S] "
-                 "[--output-file FILE]\n";
+                 "[--output-file FILE] [--executions N]\n";
     return 2;
   }
   std::string definition_text, input_text, meta_text;
@@ -131,7 +137,8 @@ int main(int argc, char** argv) {
     out << first.output.Dump() << "\n";
   }
 
-  // Warm up caches and the allocator, then measure; at least 3 executions.
+  // Warm up caches and the allocator, then measure: for --seconds and at least 3 executions, or
+  // exactly --executions.
   Clock::time_point warmup_start = Clock::now();
   while (Since(warmup_start) < args.warmup) {
     wharf::engine::RunResult r = wharf::engine::RunExecution(*machine, *input, options);
@@ -150,7 +157,8 @@ int main(int argc, char** argv) {
     history_events += r.history.size();
     ++executions;
     elapsed = Since(start);
-  } while (elapsed < args.seconds || executions < 3);
+  } while (executions < args.min_executions ||
+           (!args.fixed_count && elapsed < args.seconds));
 
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);

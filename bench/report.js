@@ -119,7 +119,8 @@ function main() {
     `Measured ${result.date.slice(0, 10)} on ${m.nproc} CPUs (${m.cpu}), ${m.memory_gib} GiB, ` +
         `wharf ${m.git_commit || '?'} (${result.config.wharf_build_type || '?'}), ` +
         `peer ${result.config.peer}; median of ${rounds} alternating rounds of ` +
-        `~${result.config.seconds_per_run} s each.`,
+        `~${result.config.seconds_per_run} s each; load average at the end ` +
+        `${m.load_average_at_end.join(' / ')} (1 / 5 / 15 min).`,
     '',
     `| Workload | wharf transitions/s | peer transitions/s | ratio | goal ${goal}x | ` +
         'wharf peak RSS | peer peak RSS |',
