@@ -379,6 +379,35 @@ std::string ReasonKey(const std::string& category, const std::string& reason) {
       }
       continue;
     }
+    if (ch == '{' || ch == '[') {  // a JSON document: blank it whole
+      int depth = 0;
+      bool in_string = false;
+      size_t j = i;
+      for (; j < reason.size(); ++j) {
+        char c = reason[j];
+        if (in_string) {
+          if (c == '\\')
+            ++j;
+          else if (c == '"')
+            in_string = false;
+        } else if (c == '"') {
+          in_string = true;
+        } else if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+          break;
+        }
+      }
+      out += ch;
+      out += "..";
+      if (j >= reason.size()) {  // clipped: close it all the same
+        out += ch == '{' ? '}' : ']';
+        break;
+      }
+      out += reason[j];
+      i = j;
+      continue;
+    }
     bool word_before = i > 0 && std::isalnum(static_cast<unsigned char>(reason[i - 1]));
     if (ch == '"' || (ch == '\'' && !word_before)) {  // not the apostrophe of "wharf's"
       quote = ch;
