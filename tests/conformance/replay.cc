@@ -8,8 +8,10 @@
 //
 // Each case runs in a forked child process (unless --no-fork), so that a crash or a hang of the
 // engine fails that case only; the child reports its verdict as JSON through a pipe.
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,6 +300,36 @@ Json Failure(const std::string& category, const std::string& text) {
   return v.ToJson();
 }
 
+// Kills what is left of a timed-out case: function processes run in their own process groups,
+// so they survive the case's group; the replay is a subreaper (see Main), so they are re-parented
+// to it. Only this process's own children are touched.
+void KillOrphans() {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  std::vector<pid_t> orphans;
+  while (dirent* d = readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(d->d_name));
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::string(d->d_name) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t close = line.rfind(')');  // "pid (comm) state ppid ..."
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == getpid()) {
+      orphans.push_back(pid);
+    }
+  }
+  closedir(proc);
+  for (pid_t pid : orphans) {
+    pid_t group = getpgid(pid);  // the function runner gives each function its own group
+    if (group > 0 && group != getpgrp()) kill(-group, SIGKILL);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+}
+
 // Runs RunCase in a child process with a deadline; the child writes its verdict to a pipe.
 Json RunIsolated(const Case& c, bool verbose, int timeout_seconds) {
   std::fflush(stdout);
@@ -347,6 +379,9 @@ Json RunIsolated(const Case& c, bool verbose, int timeout_seconds) {
   if (timed_out) kill(-pid, SIGKILL);  // the child's own process group
   int status = 0;
   waitpid(pid, &status, 0);
+  if (timed_out) {
+    for (int round = 0; round < 3; ++round) KillOrphans();  // grandchildren re-parent in turn
+  }
   if (timed_out) {
     return Failure("timeout", "no result after " + std::to_string(timeout_seconds) +
                                   " s (killed; a hang or a real-time wait)");
@@ -559,6 +594,8 @@ int Main(int argc, char** argv) {
   bool one_case = !o.case_name.empty();
   double min_pass = o.min_pass.value_or(one_case ? 1.0 : 0.0);
   signal(SIGPIPE, SIG_IGN);
+  // Orphaned function processes of a killed case become our children (KillOrphans).
+  if (o.fork) prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   std::map<std::string, AreaCount> areas;
   std::map<std::string, std::vector<std::string>> skipped_by_need;
