@@ -66,7 +66,7 @@ echo '{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End
 err=$("$wharf" run "$tmp/jsonata.json" 2>&1); check "JSONata is refused" 2 $?
 contains "JSONata refusal says so" "JSONata" "$err"
 
-out=$("$wharf" run "$tmp/ok.json" --history | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{console.log(JSON.parse(s).map(e=>e.type).join(","))})')
+out=$("$wharf" run "$tmp/ok.json" --input <(echo '{"name":"h"}') --history | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{console.log(JSON.parse(s).map(e=>e.type).join(","))})')
 check "--history prints the events" "ExecutionStarted,PassStateEntered,PassStateExited,ExecutionSucceeded" "$out"
 
 # Real functions, both resource forms, with an errorType and a timeout.
@@ -89,7 +89,8 @@ check "a function timeout fails the execution" 1 "$code"
 contains "the timeout is States.Timeout" '"Error":"States.Timeout"' "$out"
 hist=$("$wharf" run "$tmp/tasks.json" --input <(echo '{"x":"abc"}') --functions "$tmp/functions.json" --history)
 contains "the legacy ARN result is the function output" '\"legacy\":{\"X\":\"ABC\"}' "$hist"
-contains "lambda:invoke wraps the output" '\"invoke\":{\"ExecutedVersion\":\"$LATEST\",\"Payload\":{\"X\":\"ABC\"},\"StatusCode\":200}' "$hist"
+contains "lambda:invoke wraps the output" '\"invoke\":{\"ExecutedVersion\":\"$LATEST\",\"Payload\":{\"X\":\"ABC\"},\"SdkHttpMetadata\"' "$hist"
+contains "lambda:invoke gives the status code" '\"StatusCode\":200}' "$hist"
 contains "errorType names the error and Catch takes it" '\"caught\":{\"Error\":\"Boom\"' "$hist"
 
 out=$("$wharf" --help); contains "--help shows usage" "wharf run" "$out"

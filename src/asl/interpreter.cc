@@ -2,13 +2,31 @@
 #include "asl/interpreter.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "asl/timestamp.h"
 
 namespace wharf::asl {
 
 namespace {
+
+// An integer given by a path: a JSON integer, an integral double, or a string holding one
+// (AWS parses the value's text, so "1" is accepted for MaxConcurrencyPath).
+std::optional<int64_t> AsInteger(const Json& v) {
+  if (v.is_int()) return v.as_int();
+  if (v.is_double() && std::floor(v.as_double()) == v.as_double() && std::fabs(v.as_double()) < 9e18)
+    return static_cast<int64_t>(v.as_double());
+  if (v.is_string() && !v.as_string().empty()) {
+    const std::string& t = v.as_string();
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(t.c_str(), &end, 10);
+    if (errno == 0 && end == t.c_str() + t.size()) return static_cast<int64_t>(n);
+  }
+  return std::nullopt;
+}
 
 Error Runtime(std::string message) { return MakeError("States.Runtime", std::move(message)); }
 
@@ -106,9 +124,8 @@ Result<Json> ApplyOutputPath(const State& state, const Json& doc, const Env& env
   return std::move(*r);
 }
 
-Result<std::shared_ptr<const VarScope>> ApplyAssign(const PayloadTemplate& assign,
-                                                     const std::shared_ptr<const VarScope>& scope,
-                                                     const Env& env) {
+Result<Assigned> ApplyAssign(const PayloadTemplate& assign,
+                             const std::shared_ptr<const VarScope>& scope, const Env& env) {
   WHARF_TRY(Json values, assign.Evaluate(env));
   auto next = std::make_shared<VarScope>();
   if (scope) {
@@ -117,7 +134,7 @@ Result<std::shared_ptr<const VarScope>> ApplyAssign(const PayloadTemplate& assig
   }
   if (values.is_object())
     for (auto& m : values.as_object()) next->vars[m.first] = m.second;
-  return std::shared_ptr<const VarScope>(std::move(next));
+  return Assigned{std::move(next), std::move(values)};
 }
 
 bool ErrorMatches(const std::vector<std::string>& error_equals, std::string_view error) {
@@ -259,9 +276,7 @@ Result<std::optional<int64_t>> ResolveIntOrPath(const IntOrPath& v, const Env& e
   if (!v.path) return std::optional<int64_t>();
   auto r = v.path->Evaluate(env);
   if (!r.ok()) return InvalidPath(*v.path, r.error());
-  if (r->is_int()) return std::optional<int64_t>(r->as_int());
-  if (r->is_double() && std::floor(r->as_double()) == r->as_double())
-    return std::optional<int64_t>(static_cast<int64_t>(r->as_double()));
+  if (auto n = AsInteger(*r)) return std::optional<int64_t>(*n);
   return Runtime("The " + std::string(field) + " field refers to value \"" +
                  (r->is_string() ? r->as_string() : r->Dump()) +
                  "\" which is not a valid integer: " + v.path->text());
@@ -339,13 +354,13 @@ Result<Tolerance> MapTolerance(const State& state, const Env& env) {
   if (state.tolerated_failure_count_path) {
     auto r = state.tolerated_failure_count_path->Evaluate(env);
     if (!r.ok()) return InvalidPath(*state.tolerated_failure_count_path, r.error());
-    bool integral = r->is_int() || (r->is_double() && std::floor(r->as_double()) == r->as_double());
-    if (!integral)
+    auto n = AsInteger(*r);
+    if (!n)
       return Runtime("The ToleratedFailureCountPath field refers to value \"" +
                      (r->is_string() ? r->as_string() : r->Dump()) +
                      "\" which is not a valid integer: " +
                      state.tolerated_failure_count_path->text());
-    t.count = r->is_int() ? r->as_int() : static_cast<int64_t>(r->as_double());
+    t.count = *n;
   }
   if (t.count < -1 || (t.count == -1 && state.tolerated_failure_count_path))
     return Runtime("ToleratedFailureCount cannot be negative.");

@@ -43,9 +43,12 @@ Result<Json> ApplyOutputPath(const State& state, const Json& doc, const Env& env
 
 // Evaluates an Assign template and returns the new variable scope: the state's new values are
 // visible from the next state on (all expressions of Assign see the values from before).
-Result<std::shared_ptr<const VarScope>> ApplyAssign(const PayloadTemplate& assign,
-                                                     const std::shared_ptr<const VarScope>& scope,
-                                                     const Env& env);
+struct Assigned {
+  std::shared_ptr<const VarScope> scope;  // the scope with the new values
+  Json values;                            // the object of assigned names and values
+};
+Result<Assigned> ApplyAssign(const PayloadTemplate& assign,
+                             const std::shared_ptr<const VarScope>& scope, const Env& env);
 
 // Does an ErrorEquals list match `error`? States.ALL matches every error except States.Runtime
 // and States.DataLimitExceeded; States.TaskFailed matches every error except States.Timeout

@@ -81,6 +81,13 @@ Json HistoryEvent::Details() const {
     m.emplace_back("name", Json::String(state ? state->name : ""));
     m.emplace_back("output", Text(data));
     m.emplace_back("outputDetails", NotTruncated());
+    if (assigned.is_object()) {
+      // Assigned values are recorded as JSON text, as AWS records them.
+      std::vector<JsonMember> vars;
+      for (auto& v : assigned.as_object()) vars.emplace_back(v.first, Text(v.second));
+      m.emplace_back("assignedVariables", Json::Object(std::move(vars)));
+      m.emplace_back("assignedVariablesDetails", NotTruncated());
+    }
     return Json::Object(std::move(m));
   }
   switch (type) {

@@ -15,6 +15,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <openssl/evp.h>
+
 #include "asl/interpreter.h"
 #include "engine/run.h"
 
@@ -141,8 +143,11 @@ class Executor {
     uint64_t generation = 0;                     // bumped to ignore stale tasks/timers
     bool aborted = false;
     Json context;                                // built lazily for the current attempt
+    Json assigned;                               // a Wait's Assign values, until it exits
+    bool job_started = false;                    // Map/ParallelStateStarted emitted this attempt
     std::string resource;                        // the running task's resource
     bool task_is_invoke = false;                 // lambda:invoke (Task*) vs function ARN
+    bool log_tail = false;                       // lambda:invoke with LogType "Tail"
   };
   struct Job {
     Frame* owner = nullptr;
@@ -175,6 +180,7 @@ class Executor {
   int64_t Emit(Frame* f, EventType type, const State* state, Json data = Json(),
                std::optional<std::string> error = std::nullopt,
                std::optional<std::string> cause = std::nullopt, int64_t index = -1);
+  void EmitExited(Frame* f, const State& s, const Json& output, Json assigned);
   void RunFrame(Frame* f, Action action);
   bool Attempt(Frame* f);  // true: continue with the frame's next state
   bool Complete(Frame* f, const State& s, Json result, bool apply_selector);
@@ -183,6 +189,7 @@ class Executor {
                    std::optional<std::string> cause);
   bool StartTask(Frame* f, const State& s, const Json& params);
   void TaskDone(Frame* f, tasks::InvocationResult result);
+  Json InvokeResult(const tasks::InvocationResult& r, bool log_tail);
   bool StartJob(Frame* f, const State& s);
   void StartChild(Job* job, size_t i);
   void ChildDone(Job* job, size_t slot, bool ok, Json output, std::optional<std::string> error,
@@ -228,6 +235,8 @@ class Executor {
   std::vector<std::unique_ptr<Job>> dead_jobs_;
 };
 
+static EventType ExitedType(StateType t);
+
 // ---- history ----
 
 int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
@@ -252,11 +261,19 @@ int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
   return e.id;
 }
 
+void Executor::EmitExited(Frame* f, const State& s, const Json& output, Json assigned) {
+  Emit(f, ExitedType(s.type), &s, output);
+  if (options_.record_history && assigned.is_object()) result_.history.back().assigned = std::move(assigned);
+}
+
 void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::string> error,
                       std::optional<std::string> cause) {
   if (done_) return;
   done_ = true;
   result_.status = status;
+  // An error or cause that was never given stays absent, as AWS reports it.
+  if (error && error->empty()) error.reset();
+  if (cause && cause->empty()) cause.reset();
   EventType type = status == ExecutionStatus::kSucceeded  ? EventType::kExecutionSucceeded
                    : status == ExecutionStatus::kTimedOut ? EventType::kExecutionTimedOut
                                                           : EventType::kExecutionFailed;
@@ -294,7 +311,9 @@ const Json& Executor::Context(Frame* f, const State& s) {
     std::vector<JsonMember> st;
     st.emplace_back("EnteredTime", Json::String(FormatIso8601(f->entered_time)));
     st.emplace_back("Name", Json::String(s.name));
-    st.emplace_back("RetryCount", Json::Int(f->retry_count));
+    // AWS gives RetryCount only to the states that can retry.
+    if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap)
+      st.emplace_back("RetryCount", Json::Int(f->retry_count));
     f->context = Json::Object({{"Execution", execution_context_},
                                {"State", Json::Object(std::move(st))},
                                {"StateMachine", machine_context_}});
@@ -379,7 +398,7 @@ void Executor::RunFrame(Frame* f, Action action) {
         more = HandleError(f, s, out.error(), false);
         break;
       }
-      Emit(f, EventType::kWaitStateExited, &s, *out);
+      EmitExited(f, s, *out, std::move(f->assigned));
       if (s.end) {
         FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
         more = false;
@@ -415,6 +434,7 @@ bool Executor::Attempt(Frame* f) {
   auto effective = asl::ApplyInputPath(s, f->input, env);
   if (!effective.ok()) return HandleError(f, s, effective.error(), false);
   f->effective = *effective;
+  f->job_started = false;
   switch (s.type) {
     case StateType::kPass: {
       auto params = asl::ApplyParameters(s, *effective, env);
@@ -434,14 +454,18 @@ bool Executor::Attempt(Frame* f) {
       auto out = asl::ApplyOutputPath(s, *effective, env);
       if (!out.ok()) return HandleError(f, s, out.error(), false);
       auto vars = f->vars;
+      Json assigned;
       for (const asl::PayloadTemplate* a : {d->assign, s.assign ? &*s.assign : nullptr}) {
         if (!a) continue;
         auto v = asl::ApplyAssign(*a, vars, cenv);
         if (!v.ok()) return HandleError(f, s, v.error(), false);
-        vars = std::move(*v);
+        vars = std::move(v->scope);
+        if (!assigned.is_object()) assigned = v->values;
+        else if (v->values.is_object())
+          for (auto& m : v->values.as_object()) assigned = assigned.Set(m.first, m.second);
       }
       f->vars = std::move(vars);
-      Emit(f, EventType::kChoiceStateExited, &s, *out);
+      EmitExited(f, s, *out, std::move(assigned));
       f->state = d->next_index;
       f->input = std::move(*out);
       return true;
@@ -450,10 +474,12 @@ bool Executor::Attempt(Frame* f) {
       asl::Env wenv{*effective, env.context, env.vars, env.entropy};
       auto until = asl::WaitUntil(s, wenv, clock_->Now());
       if (!until.ok()) return HandleError(f, s, until.error(), false);
+      f->assigned = Json();
       if (s.assign) {
         auto v = asl::ApplyAssign(*s.assign, f->vars, wenv);
         if (!v.ok()) return HandleError(f, s, v.error(), false);
-        f->vars = std::move(*v);
+        f->vars = std::move(v->scope);
+        f->assigned = std::move(v->values);
       }
       SetTimer(f, *until, Action::kWaitDone);
       return false;
@@ -486,12 +512,14 @@ bool Executor::Complete(Frame* f, const State& s, Json result, bool apply_select
     result = std::move(*sel);
   }
   std::shared_ptr<const asl::VarScope> vars = f->vars;
+  Json assigned;
   if (s.assign) {
     // Assign sees the state's result as "$" and the variables from before the state.
     asl::Env aenv{result, env.context, env.vars, env.entropy};
     auto v = asl::ApplyAssign(*s.assign, f->vars, aenv);
     if (!v.ok()) return HandleError(f, s, v.error(), false);
-    vars = std::move(*v);
+    vars = std::move(v->scope);
+    assigned = std::move(v->values);
   }
   auto doc = asl::ApplyResultPath(s.result_path, f->input, std::move(result));
   if (!doc.ok()) return HandleError(f, s, doc.error(), s.type == StateType::kTask);
@@ -499,7 +527,7 @@ bool Executor::Complete(Frame* f, const State& s, Json result, bool apply_select
   if (!out.ok()) return HandleError(f, s, out.error(), false);
   if (auto err = CheckSize(s, *out)) return HandleError(f, s, *err, false);
   f->vars = std::move(vars);
-  Emit(f, ExitedType(s.type), &s, *out);
+  EmitExited(f, s, *out, std::move(assigned));
   if (s.end) {
     FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
     return false;
@@ -521,22 +549,24 @@ bool Executor::HandleError(Frame* f, const State& s, Error error, bool catchable
       return false;
     }
     int c = asl::FindCatcher(s, error.code);
-    if (s.type == StateType::kMap)
+    if (f->job_started && s.type == StateType::kMap)
       Emit(f, EventType::kMapStateFailed, &s, Json(), error.code, error.message);
-    else if (s.type == StateType::kParallel)
+    else if (f->job_started && s.type == StateType::kParallel)
       Emit(f, EventType::kParallelStateFailed, &s, Json(), error.code, error.message);
     if (c >= 0) {
       const asl::Catcher& catcher = s.catchers[c];
       Json err_out = asl::ErrorOutput(error, true);
       asl::Env env = MakeEnv(f, s, err_out);
       std::shared_ptr<const asl::VarScope> vars = f->vars;
+      Json assigned;
       if (catcher.assign) {
         auto v = asl::ApplyAssign(*catcher.assign, f->vars, env);
         if (!v.ok()) {
           FinishFrame(f, false, Json(), v.error().code, StateError(f, s, v.error()).message);
           return false;
         }
-        vars = std::move(*v);
+        vars = std::move(v->scope);
+        assigned = std::move(v->values);
       }
       auto out = asl::ApplyResultPath(catcher.result_path, f->input, err_out);
       if (!out.ok()) {
@@ -544,14 +574,14 @@ bool Executor::HandleError(Frame* f, const State& s, Error error, bool catchable
         return false;
       }
       f->vars = std::move(vars);
-      Emit(f, ExitedType(s.type), &s, *out);
+      EmitExited(f, s, *out, std::move(assigned));
       f->state = catcher.next_index;
       f->input = std::move(*out);
       return true;
     }
-  } else if (s.type == StateType::kMap) {
+  } else if (f->job_started && s.type == StateType::kMap) {
     Emit(f, EventType::kMapStateFailed, &s, Json(), error.code, error.message);
-  } else if (s.type == StateType::kParallel) {
+  } else if (f->job_started && s.type == StateType::kParallel) {
     Emit(f, EventType::kParallelStateFailed, &s, Json(), error.code, error.message);
   }
   FinishFrame(f, false, Json(), std::move(error.code), std::move(error.message));
@@ -580,8 +610,16 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
     f->task_is_invoke = true;
     const Json* name = params.find("FunctionName");
     function = name && name->is_string() ? name->as_string() : "";
+    // Lambda receives Payload as bytes: a string is sent as it is (so it arrives parsed when it
+    // holds JSON), and no payload or null arrives as {} -- as the AWS recordings show.
     const Json* p = params.find("Payload");
-    payload = p ? *p : Json::EmptyObject();
+    payload = p && !p->is_null() ? *p : Json::EmptyObject();
+    if (payload.is_string()) {
+      auto parsed = Json::Parse(payload.as_string());
+      if (parsed.ok()) payload = std::move(*parsed);
+    }
+    const Json* log_type = params.find("LogType");
+    f->log_tail = log_type && log_type->is_string() && log_type->as_string() == "Tail";
   } else if (resource.rfind("arn:aws:lambda:", 0) == 0) {
     function = resource;
   } else {
@@ -620,8 +658,16 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
   auto it = options_.functions.find(name);
   if (it == options_.functions.end()) {
     tasks::InvocationResult r;
+    // AWS's text, with the function's full ARN; the request id is ours.
+    std::string arn = function.rfind("arn:", 0) == 0
+                          ? function
+                          : "arn:aws:lambda:" + options_.region + ":" + options_.account + ":function:" + name;
+    if (std::count(arn.begin(), arn.end(), ':') < 7) arn += ":$LATEST";
     r.error = MakeError("Lambda.ResourceNotFoundException",
-                        "Function not found: " + name + " (declare it in the functions file)");
+                        "Function not found: " + arn +
+                            " (Service: AWSLambda; Status Code: 404; Error Code: "
+                            "ResourceNotFoundException; Request ID: " +
+                            entropy_.NewUuid() + "; Proxy: null)");
     sync_done_.push_back({f->shared_from_this(), f->generation, std::move(r)});
     return false;
   }
@@ -641,14 +687,62 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
   return false;
 }
 
+// The result of arn:aws:states:::lambda:invoke, in the shape AWS's Lambda integration returns:
+// the payload plus the HTTP metadata of the Invoke call (headers as Lambda sends them).
+Json Executor::InvokeResult(const tasks::InvocationResult& r, bool log_tail) {
+  std::string length = std::to_string(r.output.Dump().size());
+  std::string request_id = entropy_.NewUuid();
+  std::string date = FormatIso8601(clock_->Now());
+  std::string trace = "Root=1-" + entropy_.NewUuid();
+  std::string log;
+  if (log_tail) {
+    // LogType "Tail": the last 4 KB of the function's log, base64-encoded.
+    std::string_view tail(r.log);
+    if (tail.size() > 4096) tail = tail.substr(tail.size() - 4096);
+    log.resize(4 * ((tail.size() + 2) / 3) + 1);
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(log.data()),
+                            reinterpret_cast<const unsigned char*>(tail.data()),
+                            static_cast<int>(tail.size()));
+    log.resize(static_cast<size_t>(n));
+  }
+  auto list = [](const std::string& v) { return Json::Array({Json::String(v)}); };
+  std::vector<JsonMember> all, headers;
+  if (log_tail) all.emplace_back("X-Amz-Log-Result", list(log));
+  all.emplace_back("X-Amz-Executed-Version", list("$LATEST"));
+  all.emplace_back("x-amzn-Remapped-Content-Length", list("0"));
+  all.emplace_back("Connection", list("keep-alive"));
+  all.emplace_back("x-amzn-RequestId", list(request_id));
+  all.emplace_back("Content-Length", list(length));
+  all.emplace_back("Date", list(date));
+  all.emplace_back("X-Amzn-Trace-Id", list(trace));
+  all.emplace_back("Content-Type", list("application/json"));
+  headers.emplace_back("Connection", Json::String("keep-alive"));
+  headers.emplace_back("Content-Length", Json::String(length));
+  headers.emplace_back("Content-Type", Json::String("application/json"));
+  headers.emplace_back("Date", Json::String(date));
+  headers.emplace_back("X-Amz-Executed-Version", Json::String("$LATEST"));
+  if (log_tail) headers.emplace_back("X-Amz-Log-Result", Json::String(log));
+  headers.emplace_back("x-amzn-Remapped-Content-Length", Json::String("0"));
+  headers.emplace_back("x-amzn-RequestId", Json::String(request_id));
+  headers.emplace_back("X-Amzn-Trace-Id", Json::String(trace));
+  std::vector<JsonMember> m;
+  m.emplace_back("ExecutedVersion", Json::String("$LATEST"));
+  if (log_tail) m.emplace_back("LogResult", Json::String(log));
+  m.emplace_back("Payload", r.output);
+  m.emplace_back("SdkHttpMetadata",
+                 Json::Object({{"AllHttpHeaders", Json::Object(std::move(all))},
+                               {"HttpHeaders", Json::Object(std::move(headers))},
+                               {"HttpStatusCode", Json::Int(200)}}));
+  m.emplace_back("SdkResponseMetadata", Json::Object({{"RequestId", Json::String(request_id)}}));
+  m.emplace_back("StatusCode", Json::Int(200));
+  return Json::Object(std::move(m));
+}
+
 void Executor::TaskDone(Frame* f, tasks::InvocationResult r) {
   const State& s = f->sm->states[f->state];
   bool invoke = f->task_is_invoke;
   if (r.ok) {
-    Json result = invoke ? Json::Object({{"ExecutedVersion", Json::String("$LATEST")},
-                                         {"Payload", r.output},
-                                         {"StatusCode", Json::Int(200)}})
-                         : r.output;
+    Json result = invoke ? InvokeResult(r, f->log_tail) : r.output;
     Emit(f, invoke ? EventType::kTaskSucceeded : EventType::kLambdaFunctionSucceeded, &s, result);
     if (Complete(f, s, std::move(result), true)) ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
     return;
@@ -692,6 +786,7 @@ bool Executor::StartJob(Frame* f, const State& s) {
   job->started.assign(n, false);
   Job* j = job.get();
   f->job = std::move(job);
+  f->job_started = true;
   if (j->is_map)
     Emit(f, EventType::kMapStateStarted, &s, Json(), std::nullopt, std::nullopt,
          static_cast<int64_t>(n));
@@ -839,13 +934,19 @@ RunResult Executor::Run() {
   machine_context_ = Json::Object(
       {{"Id", Json::String(prefix + "stateMachine:" + options_.state_machine_name)},
        {"Name", Json::String(options_.state_machine_name)}});
-  execution_context_ = Json::Object(
-      {{"Id", Json::String(prefix + "execution:" + options_.state_machine_name + ":" + name)},
-       {"Input", input_},
-       {"Name", Json::String(name)},
-       {"RoleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf")},
-       {"StartTime", Json::String(FormatIso8601(start))},
-       {"RedriveCount", Json::Int(0)}});
+  // Express execution ARNs carry a second id; a synchronous execution cannot be redriven, so its
+  // context has no RedriveCount (as AWS records it).
+  std::string id = options_.express
+                       ? prefix + "express:" + options_.state_machine_name + ":" + name + ":" + entropy_.NewUuid()
+                       : prefix + "execution:" + options_.state_machine_name + ":" + name;
+  std::vector<JsonMember> ctx;
+  ctx.emplace_back("Id", Json::String(id));
+  ctx.emplace_back("Input", input_);
+  ctx.emplace_back("Name", Json::String(name));
+  ctx.emplace_back("RoleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf"));
+  ctx.emplace_back("StartTime", Json::String(FormatIso8601(start)));
+  if (!options_.synchronous) ctx.emplace_back("RedriveCount", Json::Int(0));
+  execution_context_ = Json::Object(std::move(ctx));
 
   root_ = std::make_shared<Frame>();
   root_->sm = machine_.get();

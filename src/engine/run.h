@@ -54,6 +54,7 @@ struct HistoryEvent {
   std::optional<std::string> cause;
   int64_t index = -1;                  // Map iteration index, or MapStateStarted length
   std::string resource;                // for Task/Lambda events: the resource
+  Json assigned;                       // for StateExited: the variables Assign set, or null
 
   std::string_view type_name() const { return EventTypeName(type); }
   Json Details() const;  // e.g. {"name": "...", "input": "...", "inputDetails": {...}}
@@ -70,6 +71,8 @@ struct RunOptions {
   std::map<std::string, tasks::FunctionSpec> functions;
   std::string state_machine_name = "wharf";
   std::string execution_name;          // empty: a new UUID
+  bool express = false;                // an Express execution (its ARN differs)
+  bool synchronous = false;            // started by StartSyncExecution (no RedriveCount in $$)
   std::string region = "us-east-1";
   std::string account = "111111111111";
   Clock* clock = nullptr;              // nullptr: the system clock

@@ -205,6 +205,10 @@ Json RunCase(const Case& c, bool verbose) {
   options.functions = std::move(*functions);
   options.clock = &clock;
   options.random_seed = 1;
+  const Json* type = c.info.find("state_machine_type");
+  options.express = type && type->is_string() && type->as_string() == "EXPRESS";
+  // Only the test's name tells a StartSyncExecution case (express_sync) from an asynchronous one.
+  options.synchronous = options.express && c.entry.name.find("express_sync") != std::string::npos;
   engine::RunResult r;
   try {
     r = engine::RunExecution(*machine, c.input, options);
