@@ -65,6 +65,31 @@ Error Format(const Issue& issue, const ParseOptions& options, std::string_view t
   return MakeError(issue.code, std::move(msg));
 }
 
+bool Mentions(std::string_view text) { return text.find("$$") != std::string_view::npos; }
+
+// Does the state mention the context object anywhere? Choice rules and Map (whose ItemSelector
+// reads $$.Map.Item) are assumed to.
+bool ReadsContext(const State& s) {
+  if (s.type == StateType::kChoice || s.type == StateType::kMap) return true;
+  auto tmpl = [](const std::optional<PayloadTemplate>& t) { return t && Mentions(t->source().Dump()); };
+  auto path = [](const auto& p) { return p && Mentions(p->text()); };
+  bool reads = tmpl(s.parameters) || tmpl(s.result_selector) || tmpl(s.assign) ||
+               tmpl(s.credentials_template) || path(s.input_path.path) ||
+               path(s.output_path.path) || path(s.error_path) || path(s.cause_path) ||
+               path(s.seconds_path) || path(s.timestamp_path) || path(s.timeout_seconds.path) ||
+               path(s.heartbeat_seconds.path);
+  for (auto& c : s.catchers) reads = reads || tmpl(c.assign);
+  return reads;
+}
+
+void MarkContextReaders(StateMachine& machine) {
+  for (auto& s : machine.states) {
+    s.reads_context = ReadsContext(s);
+    for (auto& b : s.branches) MarkContextReaders(const_cast<StateMachine&>(*b));
+    if (s.processor) MarkContextReaders(const_cast<StateMachine&>(*s.processor));
+  }
+}
+
 Result<std::shared_ptr<const StateMachine>> Parse(const Json& doc, const ParseOptions& options,
                                                   std::string_view text) {
   // JSONata is recognised but not implemented: say so before anything else, since the rest of
@@ -79,6 +104,8 @@ Result<std::shared_ptr<const StateMachine>> Parse(const Json& doc, const ParseOp
   internal::Validator validator;
   auto machine = validator.Run(doc);
   if (!machine) return Format(validator.issue(), options, text);
+  // The nested machines were built here and are not shared yet, so marking them is safe.
+  MarkContextReaders(const_cast<StateMachine&>(*machine));
   return machine;
 }
 

@@ -143,6 +143,10 @@ struct State {
   std::optional<Json> item_reader;  // kept raw; a later issue reads objects
   std::optional<Json> result_writer;
   std::string label;
+
+  // True when something in the state may read the context object ($$); the engine builds the
+  // context only for such states. Set by ParseDefinition.
+  bool reads_context = true;
 };
 
 struct StateMachine {

@@ -133,7 +133,7 @@ Json HistoryEvent::Details() const {
       m.emplace_back("resource", Json::String("invoke"));
       break;
     case EventType::kLambdaFunctionScheduled:
-      m.emplace_back("resource", Json::String(resource));
+      m.emplace_back("resource", Json::String(state ? state->resource : ""));
       m.emplace_back("input", Text(data));
       m.emplace_back("inputDetails", NotTruncated());
       break;

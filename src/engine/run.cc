@@ -7,6 +7,7 @@
 // states until it must wait (a task, a timer, child frames); then the next ready frame runs.
 // With a virtual clock, time jumps to the next timer whenever nothing else can run.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -28,6 +29,44 @@ using asl::State;
 using asl::StateMachine;
 using asl::StateType;
 
+// xoshiro256** seeded through splitmix64: cheap to seed for every execution, unlike mt19937_64
+// (a 2.5 KB state) or std::random_device (a system call).
+class Xoshiro256 {
+ public:
+  explicit Xoshiro256(uint64_t seed) {
+    for (auto& w : s_) w = SplitMix(seed);
+  }
+  uint64_t operator()() {
+    uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t SplitMix(uint64_t& x) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t s_[4];
+};
+
+// A fresh seed per execution: one read of the OS's random device per process, then a counter.
+uint64_t FreshSeed() {
+  static const uint64_t base = (static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                               std::random_device{}();
+  static std::atomic<uint64_t> counter{0};
+  return base + 0x9e3779b97f4a7c15ULL * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
 class RandomEntropy final : public asl::Entropy {
  public:
   explicit RandomEntropy(uint64_t seed) : rng_(seed) {}
@@ -45,7 +84,7 @@ class RandomEntropy final : public asl::Entropy {
   uint64_t NextRandom() override { return rng_(); }
 
  private:
-  std::mt19937_64 rng_;
+  Xoshiro256 rng_;
 };
 
 // Runs function invocations on worker threads and hands the results back to the executor.
@@ -117,7 +156,7 @@ class Executor {
   Executor(std::shared_ptr<const StateMachine> machine, const Json& input, const RunOptions& options)
       : machine_(std::move(machine)), options_(options), input_(input),
         clock_(options.clock ? options.clock : &system_clock_),
-        entropy_(options.random_seed ? options.random_seed : std::random_device{}()),
+        entropy_(options.random_seed ? options.random_seed : FreshSeed()),
         pool_(options.max_parallel_tasks) {}
 
   RunResult Run();
@@ -131,6 +170,7 @@ class Executor {
     int state = -1;
     Json input;                                  // raw input of the current state
     std::shared_ptr<const asl::VarScope> vars;
+    bool inherits_scope = false;                 // `vars` is the enclosing frame's scope
     Job* parent = nullptr;                       // the Parallel/Map this frame belongs to
     size_t slot = 0;
     int64_t entered_event = 0;
@@ -145,7 +185,6 @@ class Executor {
     Json context;                                // built lazily for the current attempt
     Json assigned;                               // a Wait's Assign values, until it exits
     bool job_started = false;                    // Map/ParallelStateStarted emitted this attempt
-    std::string resource;                        // the running task's resource
     bool task_is_invoke = false;                 // lambda:invoke (Task*) vs function ARN
     bool log_tail = false;                       // lambda:invoke with LogType "Tail"
   };
@@ -181,6 +220,8 @@ class Executor {
                std::optional<std::string> error = std::nullopt,
                std::optional<std::string> cause = std::nullopt, int64_t index = -1);
   void EmitExited(Frame* f, const State& s, const Json& output, Json assigned);
+  // The frame's own variable scope, made on first use by a branch or iteration.
+  std::shared_ptr<const asl::VarScope> OwnScope(Frame* f);
   void RunFrame(Frame* f, Action action);
   bool Attempt(Frame* f);  // true: continue with the frame's next state
   bool Complete(Frame* f, const State& s, Json result, bool apply_selector);
@@ -199,7 +240,6 @@ class Executor {
   void SetTimer(Frame* f, TimePoint at, Action action);
   const Json& Context(Frame* f, const State& s);
   asl::Env MakeEnv(Frame* f, const State& s, const Json& input);
-  bool NeedsContext(const State& s);
   Error StateError(Frame* f, const State& s, Error e);
   std::optional<Error> CheckSize(const State& s, const Json& doc);
   void Finish(ExecutionStatus status, Json output, std::optional<std::string> error,
@@ -222,9 +262,9 @@ class Executor {
   uint64_t next_ticket_ = 1;
   std::shared_ptr<Frame> root_;
   Json execution_context_, machine_context_;
-  std::unordered_map<const State*, bool> needs_context_;
   const Json* last_checked_ = nullptr;  // the last document that passed the size quota
   Json last_checked_doc_;
+  TimePoint now_;  // the clock, read once per state and per event-loop turn
   struct SyncDone {
     std::shared_ptr<Frame> frame;
     uint64_t generation;
@@ -248,17 +288,23 @@ int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
   e.id = event_count_;
   e.previous_event_id = f ? f->last_event : 0;
   e.type = type;
-  e.timestamp = clock_->Now();
+  e.timestamp = now_;
   e.state = state;
   e.data = std::move(data);
   e.error = std::move(error);
   e.cause = std::move(cause);
   e.index = index;
-  if (f) {
-    f->last_event = e.id;
-    if (!f->resource.empty() && (type == EventType::kLambdaFunctionScheduled)) e.resource = f->resource;
-  }
+  if (f) f->last_event = e.id;
   return e.id;
+}
+
+std::shared_ptr<const asl::VarScope> Executor::OwnScope(Frame* f) {
+  if (!f->inherits_scope) return f->vars;
+  auto scope = std::make_shared<asl::VarScope>();
+  scope->outer = f->vars;
+  f->vars = std::move(scope);
+  f->inherits_scope = false;
+  return f->vars;
 }
 
 void Executor::EmitExited(Frame* f, const State& s, const Json& output, Json assigned) {
@@ -270,6 +316,7 @@ void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::st
                       std::optional<std::string> cause) {
   if (done_) return;
   done_ = true;
+  now_ = clock_->Now();
   result_.status = status;
   // An error or cause that was never given stays absent, as AWS reports it.
   if (error && error->empty()) error.reset();
@@ -284,27 +331,6 @@ void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::st
 }
 
 // ---- context object ($$) ----
-
-bool Executor::NeedsContext(const State& s) {
-  auto it = needs_context_.find(&s);
-  if (it != needs_context_.end()) return it->second;
-  auto mentions = [](const std::string& text) { return text.find("$$") != std::string::npos; };
-  bool needs = s.type == StateType::kChoice || s.type == StateType::kMap;
-  if (s.parameters) needs |= mentions(s.parameters->source().Dump());
-  if (s.result_selector) needs |= mentions(s.result_selector->source().Dump());
-  if (s.assign) needs |= mentions(s.assign->source().Dump());
-  for (auto& c : s.catchers)
-    if (c.assign) needs |= mentions(c.assign->source().Dump());
-  if (s.input_path.path) needs |= mentions(s.input_path.path->text());
-  if (s.output_path.path) needs |= mentions(s.output_path.path->text());
-  if (s.error_path) needs |= mentions(s.error_path->text());
-  if (s.cause_path) needs |= mentions(s.cause_path->text());
-  if (s.seconds_path) needs |= mentions(s.seconds_path->text());
-  if (s.timestamp_path) needs |= mentions(s.timestamp_path->text());
-  if (s.timeout_seconds.path) needs |= mentions(s.timeout_seconds.path->text());
-  needs_context_[&s] = needs;
-  return needs;
-}
 
 const Json& Executor::Context(Frame* f, const State& s) {
   if (f->context.is_null()) {
@@ -323,7 +349,7 @@ const Json& Executor::Context(Frame* f, const State& s) {
 
 asl::Env Executor::MakeEnv(Frame* f, const State& s, const Json& input) {
   static const Json kNoContext = Json::EmptyObject();
-  return asl::Env{input, NeedsContext(s) ? Context(f, s) : kNoContext, f->vars.get(), &entropy_};
+  return asl::Env{input, s.reads_context ? Context(f, s) : kNoContext, f->vars.get(), &entropy_};
 }
 
 Error Executor::StateError(Frame* f, const State& s, Error e) {
@@ -379,6 +405,7 @@ static EventType ExitedType(StateType t) {
 }
 
 void Executor::RunFrame(Frame* f, Action action) {
+  now_ = clock_->Now();
   bool more = true;
   switch (action) {
     case Action::kStartIteration:
@@ -418,7 +445,8 @@ void Executor::RunFrame(Frame* f, Action action) {
                  std::to_string(asl::kMaxHistoryEvents) + ").");
       return;
     }
-    f->entered_time = clock_->Now();
+    now_ = clock_->Now();
+    f->entered_time = now_;
     f->context = Json();
     f->attempts.clear();
     f->retry_count = 0;
@@ -453,7 +481,7 @@ bool Executor::Attempt(Frame* f) {
       if (!d.ok()) return HandleError(f, s, d.error(), false);
       auto out = asl::ApplyOutputPath(s, *effective, env);
       if (!out.ok()) return HandleError(f, s, out.error(), false);
-      auto vars = f->vars;
+      auto vars = d->assign || s.assign ? OwnScope(f) : f->vars;
       Json assigned;
       for (const asl::PayloadTemplate* a : {d->assign, s.assign ? &*s.assign : nullptr}) {
         if (!a) continue;
@@ -476,7 +504,7 @@ bool Executor::Attempt(Frame* f) {
       if (!until.ok()) return HandleError(f, s, until.error(), false);
       f->assigned = Json();
       if (s.assign) {
-        auto v = asl::ApplyAssign(*s.assign, f->vars, wenv);
+        auto v = asl::ApplyAssign(*s.assign, OwnScope(f), wenv);
         if (!v.ok()) return HandleError(f, s, v.error(), false);
         f->vars = std::move(v->scope);
         f->assigned = std::move(v->values);
@@ -516,7 +544,7 @@ bool Executor::Complete(Frame* f, const State& s, Json result, bool apply_select
   if (s.assign) {
     // Assign sees the state's result as "$" and the variables from before the state.
     asl::Env aenv{result, env.context, env.vars, env.entropy};
-    auto v = asl::ApplyAssign(*s.assign, f->vars, aenv);
+    auto v = asl::ApplyAssign(*s.assign, OwnScope(f), aenv);
     if (!v.ok()) return HandleError(f, s, v.error(), false);
     vars = std::move(v->scope);
     assigned = std::move(v->values);
@@ -560,7 +588,7 @@ bool Executor::HandleError(Frame* f, const State& s, Error error, bool catchable
       std::shared_ptr<const asl::VarScope> vars = f->vars;
       Json assigned;
       if (catcher.assign) {
-        auto v = asl::ApplyAssign(*catcher.assign, f->vars, env);
+        auto v = asl::ApplyAssign(*catcher.assign, OwnScope(f), env);
         if (!v.ok()) {
           FinishFrame(f, false, Json(), v.error().code, StateError(f, s, v.error()).message);
           return false;
@@ -626,7 +654,6 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
     if (options_.resource_hook) {
       auto r = options_.resource_hook(resource, params);
       if (r) {
-        f->resource = resource;
         Emit(f, EventType::kTaskScheduled, &s, params);
         Emit(f, EventType::kTaskStarted, &s);
         sync_done_.push_back({f->shared_from_this(), f->generation, std::move(*r)});
@@ -644,7 +671,6 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
     name = function.substr(pos + 10);
     if (auto q = name.find(':'); q != std::string::npos) name.resize(q);
   }
-  f->resource = resource;
   if (f->task_is_invoke) {
     Emit(f, EventType::kTaskScheduled, &s, params);
     Emit(f, EventType::kTaskStarted, &s);
@@ -739,6 +765,7 @@ Json Executor::InvokeResult(const tasks::InvocationResult& r, bool log_tail) {
 }
 
 void Executor::TaskDone(Frame* f, tasks::InvocationResult r) {
+  now_ = clock_->Now();
   const State& s = f->sm->states[f->state];
   bool invoke = f->task_is_invoke;
   if (r.ok) {
@@ -810,10 +837,10 @@ void Executor::StartChild(Job* job, size_t i) {
   child->parent = job;
   child->slot = i;
   child->last_event = owner->last_event;
-  // Branches and iterations read the enclosing variables; their own assignments stay inside.
-  auto scope = std::make_shared<asl::VarScope>();
-  scope->outer = owner->vars;
-  child->vars = std::move(scope);
+  // Branches and iterations read the enclosing variables; their own assignments stay inside, in
+  // a scope of their own made at the first Assign (OwnScope).
+  child->vars = owner->vars;
+  child->inherits_scope = true;
   if (job->is_map) {
     child->sm = s.processor.get();
     if (s.item_batcher) {
@@ -953,6 +980,7 @@ RunResult Executor::Run() {
   root_->state = machine_->start_index;
   root_->input = input_;
   root_->vars = std::make_shared<asl::VarScope>();
+  now_ = start;
   root_->last_event = Emit(nullptr, EventType::kExecutionStarted, nullptr, input_);
 
   std::optional<TimePoint> execution_deadline;

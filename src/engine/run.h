@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,7 +54,6 @@ struct HistoryEvent {
   std::optional<std::string> error;    // for failure events
   std::optional<std::string> cause;
   int64_t index = -1;                  // Map iteration index, or MapStateStarted length
-  std::string resource;                // for Task/Lambda events: the resource
   Json assigned;                       // for StateExited: the variables Assign set, or null
 
   std::string_view type_name() const { return EventTypeName(type); }
@@ -89,7 +89,7 @@ struct RunResult {
   Json output;                          // when succeeded
   std::optional<std::string> error;     // when failed; absent when AWS reports none
   std::optional<std::string> cause;
-  std::vector<HistoryEvent> history;
+  std::deque<HistoryEvent> history;     // a deque: appending never moves recorded events
   int64_t transitions = 0;              // states entered, for benchmarks
 };
 
