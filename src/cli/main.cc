@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "asl/definition.h"
+#include "core/memory.h"
 #include "engine/run.h"
 #include "tasks/function_runner.h"
 
@@ -175,6 +176,7 @@ int Run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  wharf::TuneAllocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

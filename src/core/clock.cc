@@ -1,5 +1,8 @@
 #include "core/clock.h"
 
+#include <time.h>
+
+#include <cstdio>
 #include <ctime>
 
 namespace wharf {
@@ -15,6 +18,13 @@ std::string FormatIso8601(TimePoint t) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   return buf;
+}
+
+TimePoint SystemClock::NowCoarse() const {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+      std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
 }
 
 int64_t ToUnixMillis(TimePoint t) {

@@ -14,6 +14,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
+  // The time at a few milliseconds' resolution, for history timestamps on hot paths; cheaper
+  // than Now() where the system offers a coarse clock.
+  virtual TimePoint NowCoarse() const { return Now(); }
   // True for a virtual clock: the engine may jump it forward to the next timer when every
   // execution is waiting, instead of sleeping.
   virtual bool IsVirtual() const { return false; }
@@ -23,6 +26,7 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  TimePoint NowCoarse() const override;  // CLOCK_REALTIME_COARSE: ~4 ns instead of ~27 ns here
 };
 
 // REQUIRES: calls to AdvanceTo only move forward.

@@ -49,8 +49,9 @@ Json Text(const Json& doc) { return Json::String(doc.Dump()); }
 Json NotTruncated() { return Json::Object({{"truncated", Json::Bool(false)}}); }
 
 void AddError(std::vector<JsonMember>& m, const HistoryEvent& e) {
-  if (e.error) m.emplace_back("error", Json::String(*e.error));
-  if (e.cause) m.emplace_back("cause", Json::String(*e.cause));
+  if (!e.failure) return;
+  if (e.failure->error) m.emplace_back("error", Json::String(*e.failure->error));
+  if (e.failure->cause) m.emplace_back("cause", Json::String(*e.failure->cause));
 }
 
 // The details member's name: the type with a lower-case first letter + "EventDetails", except

@@ -291,8 +291,9 @@ int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
   e.timestamp = now_;
   e.state = state;
   e.data = std::move(data);
-  e.error = std::move(error);
-  e.cause = std::move(cause);
+  if (error || cause)
+    e.failure = std::make_shared<const HistoryEvent::Failure>(
+        HistoryEvent::Failure{std::move(error), std::move(cause)});
   e.index = index;
   if (f) f->last_event = e.id;
   return e.id;
@@ -445,7 +446,7 @@ void Executor::RunFrame(Frame* f, Action action) {
                  std::to_string(asl::kMaxHistoryEvents) + ").");
       return;
     }
-    now_ = clock_->Now();
+    now_ = clock_->NowCoarse();
     f->entered_time = now_;
     f->context = Json();
     f->attempts.clear();
@@ -459,15 +460,21 @@ void Executor::RunFrame(Frame* f, Action action) {
 bool Executor::Attempt(Frame* f) {
   const State& s = f->sm->states[f->state];
   asl::Env env = MakeEnv(f, s, f->input);
-  auto effective = asl::ApplyInputPath(s, f->input, env);
-  if (!effective.ok()) return HandleError(f, s, effective.error(), false);
-  f->effective = *effective;
+  if (s.input_path.present) {
+    auto effective = asl::ApplyInputPath(s, f->input, env);
+    if (!effective.ok()) return HandleError(f, s, effective.error(), false);
+    f->effective = std::move(*effective);
+  } else {
+    f->effective = f->input;
+  }
+  const Json* effective = &f->effective;
   f->job_started = false;
   switch (s.type) {
     case StateType::kPass: {
+      // "Result: ... the output of a virtual task to be passed on" (spec §Pass State).
+      if (!s.parameters) return Complete(f, s, s.result ? *s.result : *effective, false);
       auto params = asl::ApplyParameters(s, *effective, env);
       if (!params.ok()) return HandleError(f, s, params.error(), false);
-      // "Result: ... the output of a virtual task to be passed on" (spec §Pass State).
       return Complete(f, s, s.result ? *s.result : std::move(*params), false);
     }
     case StateType::kTask: {
@@ -549,19 +556,28 @@ bool Executor::Complete(Frame* f, const State& s, Json result, bool apply_select
     vars = std::move(v->scope);
     assigned = std::move(v->values);
   }
-  auto doc = asl::ApplyResultPath(s.result_path, f->input, std::move(result));
-  if (!doc.ok()) return HandleError(f, s, doc.error(), s.type == StateType::kTask);
-  auto out = asl::ApplyOutputPath(s, *doc, env);
-  if (!out.ok()) return HandleError(f, s, out.error(), false);
-  if (auto err = CheckSize(s, *out)) return HandleError(f, s, *err, false);
+  Json out;
+  if (s.result_path.present) {
+    auto doc = asl::ApplyResultPath(s.result_path, f->input, std::move(result));
+    if (!doc.ok()) return HandleError(f, s, doc.error(), s.type == StateType::kTask);
+    out = std::move(*doc);
+  } else {
+    out = std::move(result);
+  }
+  if (s.output_path.present) {
+    auto o = asl::ApplyOutputPath(s, out, env);
+    if (!o.ok()) return HandleError(f, s, o.error(), false);
+    out = std::move(*o);
+  }
+  if (auto err = CheckSize(s, out)) return HandleError(f, s, *err, false);
   f->vars = std::move(vars);
-  EmitExited(f, s, *out, std::move(assigned));
+  EmitExited(f, s, out, std::move(assigned));
   if (s.end) {
-    FinishFrame(f, true, std::move(*out), std::nullopt, std::nullopt);
+    FinishFrame(f, true, std::move(out), std::nullopt, std::nullopt);
     return false;
   }
   f->state = s.next_index;
-  f->input = std::move(*out);
+  f->input = std::move(out);
   return true;
 }
 
@@ -814,6 +830,8 @@ bool Executor::StartJob(Frame* f, const State& s) {
   Job* j = job.get();
   f->job = std::move(job);
   f->job_started = true;
+  // A Map records four events per iteration; make room once instead of growing step by step.
+  if (options_.record_history) result_.history.reserve(result_.history.size() + 4 * n + 8);
   if (j->is_map)
     Emit(f, EventType::kMapStateStarted, &s, Json(), std::nullopt, std::nullopt,
          static_cast<int64_t>(n));
@@ -980,6 +998,7 @@ RunResult Executor::Run() {
   root_->state = machine_->start_index;
   root_->input = input_;
   root_->vars = std::make_shared<asl::VarScope>();
+  if (options_.record_history) result_.history.reserve(64);
   now_ = start;
   root_->last_event = Emit(nullptr, EventType::kExecutionStarted, nullptr, input_);
 

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,16 +44,21 @@ std::string_view EventTypeName(EventType t);  // "ExecutionStarted", ...
 // One history event, stored compactly: the AWS-shaped details object is built only when asked
 // for (Details / ToJson), so recording history costs little on the hot path.
 struct HistoryEvent {
+  // What a failure event reports; shared, since most events have none.
+  struct Failure {
+    std::optional<std::string> error;
+    std::optional<std::string> cause;
+  };
+
   int64_t id = 0;
   int64_t previous_event_id = 0;
-  EventType type = EventType::kExecutionStarted;
   TimePoint timestamp;
   const asl::State* state = nullptr;   // the state the event is about, if any
   Json data;                           // input, output or parameters, as the type implies
-  std::optional<std::string> error;    // for failure events
-  std::optional<std::string> cause;
-  int64_t index = -1;                  // Map iteration index, or MapStateStarted length
   Json assigned;                       // for StateExited: the variables Assign set, or null
+  std::shared_ptr<const Failure> failure;  // for failure events
+  int64_t index = -1;                  // Map iteration index, or MapStateStarted length
+  EventType type = EventType::kExecutionStarted;
 
   std::string_view type_name() const { return EventTypeName(type); }
   Json Details() const;  // e.g. {"name": "...", "input": "...", "inputDetails": {...}}
@@ -89,7 +93,7 @@ struct RunResult {
   Json output;                          // when succeeded
   std::optional<std::string> error;     // when failed; absent when AWS reports none
   std::optional<std::string> cause;
-  std::deque<HistoryEvent> history;     // a deque: appending never moves recorded events
+  std::vector<HistoryEvent> history;
   int64_t transitions = 0;              // states entered, for benchmarks
 };
 
