@@ -10,6 +10,8 @@
 //
 // Usage: engine_bench WORKLOAD_DIR [--seconds S] [--warmup S] [--output-file FILE]
 //                     [--executions N]   (exactly N timed executions instead of --seconds)
+//                     [--no-tune-allocator]  (skip wharf::TuneAllocator, which wharf's binaries
+//                                             call at start-up and so does this by default)
 // Prints one JSON object on stdout; exits 1 when the workload fails or counts disagree.
 // Thread-safety: a single-threaded program.
 
@@ -25,6 +27,7 @@
 
 #include "asl/definition.h"
 #include "core/json.h"
+#include "core/memory.h"
 #include "engine/run.h"
 
 namespace {
@@ -37,6 +40,7 @@ struct Args {
   double warmup = 0.3;
   int64_t min_executions = 3;  // --executions N: exactly N timed executions (for profilers)
   bool fixed_count = false;
+  bool tune_allocator = true;  // as the wharf binary does at start-up
   std::string output_file;
 };
 
@@ -75,6 +79,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
     } else if (a == "--executions") {
       args->min_executions = std::atoll(next("--executions"));
       args->fixed_count = true;
+    } else if (a == "--no-tune-allocator") {
+      args->tune_allocator = false;
     } else if (a == "--output-file") {
       args->output_file = next("--output-file");
     } else if (args->dir.empty() && !a.starts_with("--")) {
@@ -92,9 +98,10 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, &args)) {
     std::cerr << "usage: engine_bench WORKLOAD_DIR [--seconds S] [--warmup S] "
-                 "[--output-file FILE] [--executions N]\n";
+                 "[--output-file FILE] [--executions N] [--no-tune-allocator]\n";
     return 2;
   }
+  if (args.tune_allocator) wharf::TuneAllocator();
   std::string definition_text, input_text, meta_text;
   if (!ReadFile(args.dir + "/definition.json", &definition_text) ||
       !ReadFile(args.dir + "/input.json", &input_text) ||
