@@ -998,7 +998,8 @@ RunResult Executor::Run() {
   root_->state = machine_->start_index;
   root_->input = input_;
   root_->vars = std::make_shared<asl::VarScope>();
-  if (options_.record_history) result_.history.reserve(64);
+  // Two events per state of a straight run through the top level, plus start and end.
+  if (options_.record_history) result_.history.reserve(2 * machine_->states.size() + 8);
   now_ = start;
   root_->last_event = Emit(nullptr, EventType::kExecutionStarted, nullptr, input_);
 
