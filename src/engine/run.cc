@@ -27,6 +27,8 @@ RunResult Executor::Run() {
   ctx.emplace_back("StartTime", Json::String(FormatIso8601(start)));
   if (!options_.synchronous) ctx.emplace_back("RedriveCount", Json::Int(0));
   execution_context_ = Json::Object(std::move(ctx));
+  result_.execution_name = name;
+  result_.execution_arn = id;
 
   root_ = std::make_shared<Frame>();
   root_->sm = machine_.get();

@@ -95,6 +95,8 @@ struct RunResult {
   std::optional<std::string> cause;
   std::vector<HistoryEvent> history;
   int64_t transitions = 0;              // states entered, for benchmarks
+  std::string execution_name;           // as given, or the UUID chosen
+  std::string execution_arn;
 };
 
 RunResult RunExecution(std::shared_ptr<const asl::StateMachine> machine, const Json& input,
