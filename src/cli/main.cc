@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "asl/definition.h"
+#include "cli/serve.h"
 #include "core/memory.h"
 #include "engine/run.h"
 #include "tasks/function_runner.h"
@@ -21,12 +22,14 @@ constexpr const char* kUsage = R"(wharf: a batch pipeline in one binary (Amazon 
 Usage:
   wharf run DEFINITION.json [--input FILE|-] [--functions FILE] [--history] [--no-quotas] [--pretty]
   wharf validate DEFINITION.json
+  wharf serve [--project wharf.yaml] [--http HOST:PORT] [--data DIR] [--unauthenticated]
   wharf help [COMMAND]
   wharf --help | --version
 
 Commands:
   run        Runs one execution of a state machine and prints its output as JSON.
   validate   Checks a definition and prints "valid" or what is wrong and where.
+  serve      Serves the project's state machines through the Step Functions API.
   help       Shows help for a command.
 
 Run `wharf help run` for the exit codes and options of `run`.
@@ -56,6 +59,24 @@ constexpr const char* kValidateHelp = R"(wharf validate DEFINITION.json
 
 Checks a state machine definition as AWS's ValidateStateMachineDefinition does. Prints "valid"
 and exits 0, or prints each problem with the file, line, state and field, and exits 2.
+)";
+
+constexpr const char* kServeHelp = R"(wharf serve [--project wharf.yaml] [options]
+
+Loads the project file (default ./wharf.yaml; its keys are in the README) and serves the Step
+Functions API (AWS JSON 1.0 protocol) so that the AWS CLI and SDKs work with --endpoint-url.
+Every request must carry a SigV4 signature made with one of the project's access keys.
+It runs until SIGINT or SIGTERM.
+
+Actions served today: ValidateStateMachineDefinition, ListStateMachines, DescribeStateMachine,
+StartSyncExecution (EXPRESS state machines, run in memory). Durable executions (StartExecution,
+history, redrive) come with the state store.
+
+Options:
+  --project FILE      The project file.
+  --http HOST:PORT    Where the API listens, overriding http.listen (port 0 picks a free one).
+  --data DIR          The data folder, overriding the project's `data`.
+  --unauthenticated   Accept unsigned requests (local use only).
 )";
 
 bool ReadFile(const std::string& path, std::string& out, std::string& error) {
@@ -192,15 +213,21 @@ int main(int argc, char** argv) {
     if (args.empty()) std::fputs(kUsage, stdout);
     else if (args[0] == "run") std::fputs(kRunHelp, stdout);
     else if (args[0] == "validate") std::fputs(kValidateHelp, stdout);
+    else if (args[0] == "serve") std::fputs(kServeHelp, stdout);
     else return Fail("no help for unknown command '" + args[0] + "'");
     return 0;
   }
   for (auto& a : args)
     if (a == "--help" || a == "-h") {
-      std::fputs(command == "run" ? kRunHelp : command == "validate" ? kValidateHelp : kUsage, stdout);
+      std::fputs(command == "run"        ? kRunHelp
+                 : command == "validate" ? kValidateHelp
+                 : command == "serve"    ? kServeHelp
+                                         : kUsage,
+                 stdout);
       return 0;
     }
   if (command == "run") return Run(args);
   if (command == "validate") return Validate(args);
+  if (command == "serve") return wharf::cli::Serve(args);
   return Fail("unknown command '" + command + "' (see `wharf --help`)");
 }

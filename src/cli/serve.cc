@@ -1,0 +1,151 @@
+// `wharf serve`: loads the project file and serves the Step Functions API over HTTP.
+// Today it serves what needs no durable store (api/sfn_service.h); durable executions come with
+// the state store (docs/durable.md).
+#include "cli/serve.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/sfn_service.h"
+#include "core/project.h"
+
+namespace wharf::cli {
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "wharf: %s\n", message.c_str());
+  return 2;
+}
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError("Io", path + ": cannot read the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+tasks::FunctionSpec ToSpec(const FunctionConfig& f) {
+  tasks::FunctionSpec spec;
+  spec.name = f.name;
+  spec.command = f.command;
+  spec.timeout = f.timeout;
+  spec.env = f.env;
+  spec.working_dir = f.working_dir;
+  return spec;
+}
+
+}  // namespace
+
+int Serve(const std::vector<std::string>& args) {
+  std::string project_path, data_dir, http;
+  bool unauthenticated = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    if (a == "--project") {
+      if (!value(project_path)) return Fail("--project needs a file name");
+    } else if (a == "--data") {
+      if (!value(data_dir)) return Fail("--data needs a folder");
+    } else if (a == "--http") {
+      if (!value(http)) return Fail("--http needs HOST:PORT");
+    } else if (a == "--unauthenticated") {
+      unauthenticated = true;
+    } else {
+      return Fail("unexpected argument " + a + " (see `wharf help serve`)");
+    }
+  }
+  if (project_path.empty()) project_path = "wharf.yaml";
+  auto project = LoadProject(project_path);
+  if (!project.ok()) return Fail(project.error().message);
+
+  std::vector<api::StateMachineEntry> machines;
+  for (auto& [name, config] : project->state_machines) {
+    auto text = ReadText(config.definition_file);
+    if (!text.ok()) return Fail(config.where + ": " + text.error().message);
+    asl::ParseOptions options;
+    options.source_name = config.definition_file;
+    auto machine = asl::ParseDefinition(*text, options);
+    if (!machine.ok()) return Fail(config.where + ": " + machine.error().message);
+    machines.push_back(api::StateMachineEntry{name, std::move(*text),
+                                              config.type == StateMachineType::kExpress,
+                                              std::move(*machine), std::chrono::system_clock::now()});
+  }
+  api::SfnOptions sfn;
+  sfn.quotas = project->quotas;
+  for (auto& [name, f] : project->functions) sfn.functions[name] = ToSpec(f);
+  auto service = std::make_shared<api::SfnService>(std::move(machines), std::move(sfn));
+
+  // The data folder holds the state store (next step of issue 3); create it now so that a
+  // misconfigured path fails at start, not later.
+  std::string data = data_dir.empty() ? project->data_dir : data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  if (ec) return Fail("cannot create the data folder " + data + ": " + ec.message());
+
+  api::HttpServerOptions options;
+  ListenAddress listen = project->http.listen;
+  if (!http.empty()) {
+    auto parsed = ParseListenAddress(http);
+    if (!parsed.ok()) return Fail("--http " + http + ": " + parsed.error().message);
+    listen = *parsed;
+  }
+  options.host = listen.host;
+  options.port = listen.port;
+  options.auth = unauthenticated || project->auth.unauthenticated ? api::AuthMode::kNone
+                                                                  : api::AuthMode::kSigV4;
+  auto keys = project->auth.access_keys;
+  options.secrets = [keys](std::string_view id) -> std::optional<std::string> {
+    for (auto& k : keys)
+      if (k.access_key_id == id) return k.secret_access_key;
+    return std::nullopt;
+  };
+  if (options.auth == api::AuthMode::kSigV4 && keys.empty())
+    return Fail(project->file + ": auth.access_keys is empty, so no request could be signed; "
+                "add a key, or set auth.unauthenticated: true for a local-only service");
+
+  api::HttpServer server(options);
+  // StartSyncExecution blocks for the whole execution, so every call runs on a thread of its own
+  // and replies from there; the server's thread stays free.
+  server.AddAsyncJsonService(
+      api::JsonService{"AWSStepFunctions", "states", "com.amazonaws.swf.service.v2.model"},
+      [service](const api::JsonRequest& request, api::JsonReply reply) {
+        std::thread([service, request, reply = std::move(reply)] {
+          reply(service->Handle(request.action, request.body));
+        }).detach();
+      });
+
+  // Block the stop signals before any thread starts, then wait for one.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  Status started = server.Start();
+  if (!started.ok()) return Fail(started.error().message);
+  std::printf("wharf: serving %s (%zu state machines, %zu functions)\n", project->file.c_str(),
+              project->state_machines.size(), project->functions.size());
+  std::printf("wharf: Step Functions API on http://%s%s\n", server.address().c_str(),
+              options.auth == api::AuthMode::kNone ? " (unauthenticated)" : "");
+  std::printf("wharf: data folder %s\n", data.c_str());
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop, &signal);
+  std::printf("wharf: stopping (%s)\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Stop();
+  return 0;
+}
+
+}  // namespace wharf::cli
