@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "asl/definition.h"
+#include "cli/common.h"
 #include "cli/serve.h"
 #include "core/memory.h"
 #include "engine/run.h"
@@ -79,28 +80,8 @@ Options:
   --unauthenticated   Accept unsigned requests (local use only).
 )";
 
-bool ReadFile(const std::string& path, std::string& out, std::string& error) {
-  if (path == "-") {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    out = ss.str();
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "wharf: %s\n", message.c_str());
-  return 2;
-}
+using wharf::cli::Fail;
+using wharf::cli::ReadFile;
 
 wharf::Result<std::shared_ptr<const wharf::asl::StateMachine>> LoadDefinition(const std::string& path) {
   std::string text, error;
@@ -122,19 +103,15 @@ int Run(const std::vector<std::string>& args) {
   std::string definition, input_path, functions_path, name;
   bool history = false, pretty = false;
   wharf::engine::RunOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    if (a == "--input") {
-      if (!value(input_path)) return Fail("--input needs a file name or -");
-    } else if (a == "--functions") {
-      if (!value(functions_path)) return Fail("--functions needs a file name");
-    } else if (a == "--name") {
-      if (!value(name)) return Fail("--name needs a value");
+  wharf::cli::ArgCursor arg(args);
+  while (arg.Next()) {
+    const std::string& a = arg.Current();
+    if (arg.Is("--input")) {
+      if (!arg.Value(input_path)) return Fail("--input needs a file name or -");
+    } else if (arg.Is("--functions")) {
+      if (!arg.Value(functions_path)) return Fail("--functions needs a file name");
+    } else if (arg.Is("--name")) {
+      if (!arg.Value(name)) return Fail("--name needs a value");
     } else if (a == "--history") {
       history = true;
     } else if (a == "--no-quotas") {

@@ -7,30 +7,16 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "api/http_server.h"
 #include "api/sfn_service.h"
+#include "cli/common.h"
 #include "core/project.h"
 
 namespace wharf::cli {
 
 namespace {
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "wharf: %s\n", message.c_str());
-  return 2;
-}
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("Io", path + ": cannot read the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 tasks::FunctionSpec ToSpec(const FunctionConfig& f) {
   tasks::FunctionSpec spec;
@@ -47,23 +33,18 @@ tasks::FunctionSpec ToSpec(const FunctionConfig& f) {
 int Serve(const std::vector<std::string>& args) {
   std::string project_path, data_dir, http;
   bool unauthenticated = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    if (a == "--project") {
-      if (!value(project_path)) return Fail("--project needs a file name");
-    } else if (a == "--data") {
-      if (!value(data_dir)) return Fail("--data needs a folder");
-    } else if (a == "--http") {
-      if (!value(http)) return Fail("--http needs HOST:PORT");
-    } else if (a == "--unauthenticated") {
+  ArgCursor arg(args);
+  while (arg.Next()) {
+    if (arg.Is("--project")) {
+      if (!arg.Value(project_path)) return Fail("--project needs a file name");
+    } else if (arg.Is("--data")) {
+      if (!arg.Value(data_dir)) return Fail("--data needs a folder");
+    } else if (arg.Is("--http")) {
+      if (!arg.Value(http)) return Fail("--http needs HOST:PORT");
+    } else if (arg.Is("--unauthenticated")) {
       unauthenticated = true;
     } else {
-      return Fail("unexpected argument " + a + " (see `wharf help serve`)");
+      return Fail("unexpected argument " + arg.Current() + " (see `wharf help serve`)");
     }
   }
   if (project_path.empty()) project_path = "wharf.yaml";
@@ -72,13 +53,13 @@ int Serve(const std::vector<std::string>& args) {
 
   std::vector<api::StateMachineEntry> machines;
   for (auto& [name, config] : project->state_machines) {
-    auto text = ReadText(config.definition_file);
-    if (!text.ok()) return Fail(config.where + ": " + text.error().message);
+    std::string text, error;
+    if (!ReadFile(config.definition_file, text, error)) return Fail(config.where + ": " + error);
     asl::ParseOptions options;
     options.source_name = config.definition_file;
-    auto machine = asl::ParseDefinition(*text, options);
+    auto machine = asl::ParseDefinition(text, options);
     if (!machine.ok()) return Fail(config.where + ": " + machine.error().message);
-    machines.push_back(api::StateMachineEntry{name, std::move(*text),
+    machines.push_back(api::StateMachineEntry{name, std::move(text),
                                               config.type == StateMachineType::kExpress,
                                               std::move(*machine), std::chrono::system_clock::now()});
   }
