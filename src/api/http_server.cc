@@ -1,6 +1,7 @@
 // The only translation unit that includes Boost.Beast (about 40 s to compile): everything else
 // sees the plain interface of http_server.h.
 #include "api/http_server.h"
+#include "core/uuid.h"
 
 #include <strings.h>
 
@@ -40,15 +41,8 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;        // version 4
-  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
+  uint64_t hi = rng();
+  return FormatUuidV4(hi, rng());
 }
 
 // AWS JSON 1.0 puts most errors at 400; failures of the service itself at 500 or 503.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "asl/env.h"
+#include "core/uuid.h"
 
 namespace wharf::engine {
 
@@ -55,15 +56,8 @@ class RandomEntropy final : public asl::Entropy {
  public:
   explicit RandomEntropy(uint64_t seed) : rng_(seed) {}
   std::string NewUuid() override {
-    uint64_t a = rng_(), b = rng_();
-    a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-    b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                  static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
-                  static_cast<unsigned>(b >> 48),
-                  static_cast<unsigned long long>(b & 0xffffffffffffULL));
-    return buf;
+    uint64_t hi = rng_();
+    return FormatUuidV4(hi, rng_());
   }
   uint64_t NextRandom() override { return rng_(); }
 
