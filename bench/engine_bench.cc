@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
   wharf::engine::RunResult first = wharf::engine::RunExecution(*machine, *input, options);
   if (first.status != wharf::engine::ExecutionStatus::kSucceeded) {
     return Fail(std::string("the execution ended ") +
-                wharf::engine::ExecutionStatusName(first.status) + ": " +
-                first.error.value_or("") + ": " + first.cause.value_or(""));
+                wharf::engine::ExecutionStatusName(first.status) + ": " + first.error.value_or("") +
+                ": " + first.cause.value_or(""));
   }
   if (first.transitions != expected) {
     return Fail("wharf counted " + std::to_string(first.transitions) +
@@ -164,8 +164,7 @@ int main(int argc, char** argv) {
     history_events += r.history.size();
     ++executions;
     elapsed = Since(start);
-  } while (executions < args.min_executions ||
-           (!args.fixed_count && elapsed < args.seconds));
+  } while (executions < args.min_executions || (!args.fixed_count && elapsed < args.seconds));
 
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);

@@ -14,7 +14,9 @@ Error AwsError(std::string type, std::string message) {
 }
 
 // Step Functions returns times as epoch seconds with a fraction.
-Json EpochSeconds(TimePoint t) { return Json::Double(static_cast<double>(ToUnixMillis(t)) / 1000.0); }
+Json EpochSeconds(TimePoint t) {
+  return Json::Double(static_cast<double>(ToUnixMillis(t)) / 1000.0);
+}
 
 const std::string* StringField(const Json& request, std::string_view key) {
   const Json* v = request.find(key);
@@ -34,18 +36,23 @@ std::string SfnService::StateMachineArn(const std::string& name) const {
 }
 
 Result<Json> SfnService::Handle(std::string_view action, const Json& request) const {
-  if (!request.is_object()) return AwsError("SerializationException", "The request body must be a JSON object.");
+  if (!request.is_object())
+    return AwsError("SerializationException", "The request body must be a JSON object.");
   if (action == "ValidateStateMachineDefinition") return Validate(request);
   if (action == "ListStateMachines") return List(request);
   if (action == "DescribeStateMachine") return Describe(request);
   if (action == "StartSyncExecution") return StartSync(request);
-  return AwsError("UnknownOperationException",
-                  "wharf does not implement the Step Functions action '" + std::string(action) + "' yet.");
+  return AwsError(
+      "UnknownOperationException",
+      "wharf does not implement the Step Functions action '" + std::string(action) + "' yet.");
 }
 
 Result<Json> SfnService::Validate(const Json& request) const {
   const std::string* definition = StringField(request, "definition");
-  if (!definition) return AwsError("ValidationException", "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null");
+  if (!definition)
+    return AwsError("ValidationException",
+                    "1 validation error detected: Value null at 'definition' failed to satisfy "
+                    "constraint: Member must not be null");
   auto parsed = asl::ParseDefinition(*definition);
   if (parsed.ok())
     return Json::Object({{"result", Json::String("OK")},
@@ -89,7 +96,10 @@ Result<Json> SfnService::List(const Json& request) const {
 
 Result<const StateMachineEntry*> SfnService::Find(const Json& request) const {
   const std::string* arn = StringField(request, "stateMachineArn");
-  if (!arn) return AwsError("ValidationException", "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
+  if (!arn)
+    return AwsError("ValidationException",
+                    "1 validation error detected: Value null at 'stateMachineArn' failed to "
+                    "satisfy constraint: Member must not be null");
   std::string prefix = StateMachineArn("");
   if (arn->rfind(prefix, 0) != 0 || arn->size() == prefix.size())
     return AwsError("InvalidArn", "Invalid Arn: '" + *arn + "'");
@@ -101,13 +111,14 @@ Result<const StateMachineEntry*> SfnService::Find(const Json& request) const {
 
 Result<Json> SfnService::Describe(const Json& request) const {
   WHARF_TRY(const StateMachineEntry* e, Find(request));
-  return Json::Object({{"stateMachineArn", Json::String(StateMachineArn(e->name))},
-                       {"name", Json::String(e->name)},
-                       {"status", Json::String("ACTIVE")},
-                       {"definition", Json::String(e->definition)},
-                       {"roleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf")},
-                       {"type", Json::String(e->express ? "EXPRESS" : "STANDARD")},
-                       {"creationDate", EpochSeconds(e->created)}});
+  return Json::Object(
+      {{"stateMachineArn", Json::String(StateMachineArn(e->name))},
+       {"name", Json::String(e->name)},
+       {"status", Json::String("ACTIVE")},
+       {"definition", Json::String(e->definition)},
+       {"roleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf")},
+       {"type", Json::String(e->express ? "EXPRESS" : "STANDARD")},
+       {"creationDate", EpochSeconds(e->created)}});
 }
 
 Result<Json> SfnService::StartSync(const Json& request) const {
@@ -120,8 +131,8 @@ Result<Json> SfnService::StartSync(const Json& request) const {
   if (const std::string* text = StringField(request, "input")) {
     auto parsed = Json::Parse(*text);
     if (!parsed.ok())
-      return AwsError("InvalidExecutionInput", "Invalid State Machine Execution Input: '" +
-                                                   parsed.error().message + "'");
+      return AwsError("InvalidExecutionInput",
+                      "Invalid State Machine Execution Input: '" + parsed.error().message + "'");
     input = std::move(*parsed);
   }
   engine::RunOptions options;
@@ -157,8 +168,9 @@ Result<Json> SfnService::StartSync(const Json& request) const {
     if (r.cause) m.emplace_back("cause", Json::String(*r.cause));
   }
   auto billed_ms = std::max<int64_t>(100, ToUnixMillis(stop) - ToUnixMillis(start));
-  m.emplace_back("billingDetails", Json::Object({{"billedMemoryUsedInMB", Json::Int(64)},
-                                                 {"billedDurationInMilliseconds", Json::Int(billed_ms)}}));
+  m.emplace_back("billingDetails",
+                 Json::Object({{"billedMemoryUsedInMB", Json::Int(64)},
+                               {"billedDurationInMilliseconds", Json::Int(billed_ms)}}));
   return Json::Object(std::move(m));
 }
 

@@ -71,7 +71,9 @@ bool Mentions(std::string_view text) { return text.find("$$") != std::string_vie
 // reads $$.Map.Item) are assumed to.
 bool ReadsContext(const State& s) {
   if (s.type == StateType::kChoice || s.type == StateType::kMap) return true;
-  auto tmpl = [](const std::optional<PayloadTemplate>& t) { return t && Mentions(t->source().Dump()); };
+  auto tmpl = [](const std::optional<PayloadTemplate>& t) {
+    return t && Mentions(t->source().Dump());
+  };
   auto path = [](const auto& p) { return p && Mentions(p->text()); };
   bool reads = tmpl(s.parameters) || tmpl(s.result_selector) || tmpl(s.assign) ||
                tmpl(s.credentials_template) || path(s.input_path.path) ||

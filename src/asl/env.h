@@ -35,15 +35,15 @@ struct VarScope {
 class Entropy {
  public:
   virtual ~Entropy() = default;
-  virtual std::string NewUuid() = 0;       // a random (version 4) UUID, lower case
-  virtual uint64_t NextRandom() = 0;       // 64 random bits
+  virtual std::string NewUuid() = 0;  // a random (version 4) UUID, lower case
+  virtual uint64_t NextRandom() = 0;  // 64 random bits
 };
 
 struct Env {
-  const Json& input;                       // $
-  const Json& context;                     // $$
-  const VarScope* vars = nullptr;          // $name; nullptr means no variables are defined
-  Entropy* entropy = nullptr;              // nullptr: States.UUID / unseeded MathRandom fail
+  const Json& input;               // $
+  const Json& context;             // $$
+  const VarScope* vars = nullptr;  // $name; nullptr means no variables are defined
+  Entropy* entropy = nullptr;      // nullptr: States.UUID / unseeded MathRandom fail
 };
 
 }  // namespace wharf::asl

@@ -16,7 +16,8 @@ namespace {
 // (AWS parses the value's text, so "1" is accepted for MaxConcurrencyPath).
 std::optional<int64_t> AsInteger(const Json& v) {
   if (v.is_int()) return v.as_int();
-  if (v.is_double() && std::floor(v.as_double()) == v.as_double() && std::fabs(v.as_double()) < 9e18)
+  if (v.is_double() && std::floor(v.as_double()) == v.as_double() &&
+      std::fabs(v.as_double()) < 9e18)
     return static_cast<int64_t>(v.as_double());
   if (v.is_string() && !v.as_string().empty()) {
     const std::string& t = v.as_string();
@@ -39,9 +40,12 @@ Error InvalidPath(const JsonPath& path, const Error& e) {
 size_t StringSize(std::string_view s) {
   size_t n = 2;
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') n += 2;
-    else if (c < 0x20) n += 6;
-    else n += 1;
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+      n += 2;
+    else if (c < 0x20)
+      n += 6;
+    else
+      n += 1;
   }
   return n;
 }
@@ -49,8 +53,12 @@ size_t StringSize(std::string_view s) {
 void AddSize(const Json& j, size_t& n, size_t limit) {
   if (n > limit) return;
   switch (j.kind()) {
-    case Json::Kind::kNull: n += 4; break;
-    case Json::Kind::kBool: n += j.as_bool() ? 4 : 5; break;
+    case Json::Kind::kNull:
+      n += 4;
+      break;
+    case Json::Kind::kBool:
+      n += j.as_bool() ? 4 : 5;
+      break;
     case Json::Kind::kInt:
     case Json::Kind::kDouble: {
       std::string s;
@@ -58,7 +66,9 @@ void AddSize(const Json& j, size_t& n, size_t limit) {
       n += s.size();
       break;
     }
-    case Json::Kind::kString: n += StringSize(j.as_string()); break;
+    case Json::Kind::kString:
+      n += StringSize(j.as_string());
+      break;
     case Json::Kind::kArray:
       n += 2 + (j.size() ? j.size() - 1 : 0);
       for (auto& e : j.as_array()) AddSize(e, n, limit);
@@ -214,7 +224,9 @@ Result<TimePoint> WaitUntil(const State& state, const Env& env, TimePoint now) {
   if (state.seconds) return now + milliseconds(static_cast<int64_t>(*state.seconds * 1000));
   if (state.timestamp) {
     auto t = ParseTimestamp(*state.timestamp);
-    if (!t) return Runtime("The Timestamp field does not contain a valid ISO-8601 timestamp: " + *state.timestamp);
+    if (!t)
+      return Runtime("The Timestamp field does not contain a valid ISO-8601 timestamp: " +
+                     *state.timestamp);
     return *t;
   }
   if (state.seconds_path) {
@@ -225,8 +237,8 @@ Result<TimePoint> WaitUntil(const State& state, const Env& env, TimePoint now) {
     if (!v->is_int() && !(v->is_double() && std::floor(v->as_double()) == v->as_double() &&
                           std::fabs(v->as_double()) < 9e18))
       return Runtime("The SecondsPath parameter cannot be parsed as a long value: " +
-                     state.seconds_path->text() + " == " +
-                     (v->is_string() ? v->as_string() : v->Dump()));
+                     state.seconds_path->text() +
+                     " == " + (v->is_string() ? v->as_string() : v->Dump()));
     int64_t secs = v->is_int() ? v->as_int() : static_cast<int64_t>(v->as_double());
     if (secs < 0)
       return Runtime("The SecondsPath parameter references a negative value: " +
@@ -338,8 +350,8 @@ Result<Json> MapBatches(const State& state, const Json& items, const Env& env) {
   };
   for (auto& item : items.as_array()) {
     int64_t sz = static_cast<int64_t>(SerializedSize(item));
-    if (!current.empty() && (static_cast<int64_t>(current.size()) >= per ||
-                             current_bytes + sz > bytes_cap))
+    if (!current.empty() &&
+        (static_cast<int64_t>(current.size()) >= per || current_bytes + sz > bytes_cap))
       flush();
     current.push_back(item);
     current_bytes += sz;
@@ -356,10 +368,10 @@ Result<Tolerance> MapTolerance(const State& state, const Env& env) {
     if (!r.ok()) return InvalidPath(*state.tolerated_failure_count_path, r.error());
     auto n = AsInteger(*r);
     if (!n)
-      return Runtime("The ToleratedFailureCountPath field refers to value \"" +
-                     (r->is_string() ? r->as_string() : r->Dump()) +
-                     "\" which is not a valid integer: " +
-                     state.tolerated_failure_count_path->text());
+      return Runtime(
+          "The ToleratedFailureCountPath field refers to value \"" +
+          (r->is_string() ? r->as_string() : r->Dump()) +
+          "\" which is not a valid integer: " + state.tolerated_failure_count_path->text());
     t.count = *n;
   }
   if (t.count < -1 || (t.count == -1 && state.tolerated_failure_count_path))
@@ -369,10 +381,10 @@ Result<Tolerance> MapTolerance(const State& state, const Env& env) {
     auto r = state.tolerated_failure_percentage_path->Evaluate(env);
     if (!r.ok()) return InvalidPath(*state.tolerated_failure_percentage_path, r.error());
     if (!r->is_number())
-      return Runtime("The ToleratedFailurePercentagePath field refers to value \"" +
-                     (r->is_string() ? r->as_string() : r->Dump()) +
-                     "\" which is not a valid float: " +
-                     state.tolerated_failure_percentage_path->text());
+      return Runtime(
+          "The ToleratedFailurePercentagePath field refers to value \"" +
+          (r->is_string() ? r->as_string() : r->Dump()) +
+          "\" which is not a valid float: " + state.tolerated_failure_percentage_path->text());
     t.percentage = r->as_double();
     if (t.percentage < 0 || t.percentage > 100)
       return Runtime("ToleratedFailurePercentage must be between 0 and 100.");

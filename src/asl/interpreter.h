@@ -37,7 +37,8 @@ Result<Json> ApplyParameters(const State& state, const Json& effective_input, co
 Result<Json> ApplyResultSelector(const State& state, const Json& result, const Env& env);
 // ResultPath (spec §ResultPath): "$" replaces the input by the result; null keeps the raw input;
 // a reference path inserts the result into the raw input.
-Result<Json> ApplyResultPath(const ResultPathField& result_path, const Json& raw_input, Json result);
+Result<Json> ApplyResultPath(const ResultPathField& result_path, const Json& raw_input,
+                             Json result);
 // OutputPath (spec §OutputPath): "$" by default; null gives {}.
 Result<Json> ApplyOutputPath(const State& state, const Json& doc, const Env& env);
 
@@ -57,7 +58,7 @@ bool ErrorMatches(const std::vector<std::string>& error_equals, std::string_view
 
 struct RetryDecision {
   bool retry = false;
-  int retrier = -1;                       // the matching retrier, even when exhausted
+  int retrier = -1;  // the matching retrier, even when exhausted
   std::chrono::milliseconds delay{0};
 };
 // Decides whether to retry after `error`, given how many times each retrier already fired
@@ -103,8 +104,8 @@ Result<Json> MapIterationInput(const State& state, const Json& effective_input, 
 Result<Json> MapBatches(const State& state, const Json& items, const Env& env);
 
 struct Tolerance {
-  int64_t count = -1;          // -1: not set
-  double percentage = -1;      // -1: not set
+  int64_t count = -1;      // -1: not set
+  double percentage = -1;  // -1: not set
 };
 Result<Tolerance> MapTolerance(const State& state, const Env& env);
 Result<int64_t> MapMaxConcurrency(const State& state, const Env& env);  // 0: unlimited

@@ -70,13 +70,15 @@ bool IsDefiniteSteps(const std::vector<Step>& steps) {
       case StepKind::kName:
       case StepKind::kIndex:
       case StepKind::kLengthIndex:
-      case StepKind::kLength: break;
+      case StepKind::kLength:
+        break;
       // Jayway PropertyPathToken: "in case of leaf multiprops will be merged, so it's kinda
       // definite".
       case StepKind::kNames:
         if (i + 1 != steps.size()) return false;
         break;
-      default: return false;
+      default:
+        return false;
     }
   }
   return true;
@@ -85,7 +87,9 @@ bool IsDefiniteSteps(const std::vector<Step>& steps) {
 void AppendFragment(std::string& out, const Step& s) {
   if (s.scan) out += "..";
   switch (s.kind) {
-    case StepKind::kName: out += "['" + s.name + "']"; break;
+    case StepKind::kName:
+      out += "['" + s.name + "']";
+      break;
     case StepKind::kNames:
       out += '[';
       for (size_t i = 0; i < s.names.size(); ++i) {
@@ -94,7 +98,9 @@ void AppendFragment(std::string& out, const Step& s) {
       }
       out += ']';
       break;
-    case StepKind::kIndex: out += "[" + std::to_string(s.index) + "]"; break;
+    case StepKind::kIndex:
+      out += "[" + std::to_string(s.index) + "]";
+      break;
     case StepKind::kIndexes:
       out += '[';
       for (size_t i = 0; i < s.indexes.size(); ++i) {
@@ -113,9 +119,15 @@ void AppendFragment(std::string& out, const Step& s) {
       if (s.to) out += std::to_string(*s.to);
       out += ']';
       break;
-    case StepKind::kWildcard: out += "[*]"; break;
-    case StepKind::kFilter: out += "[?]"; break;
-    case StepKind::kLength: out += ".length()"; break;
+    case StepKind::kWildcard:
+      out += "[*]";
+      break;
+    case StepKind::kFilter:
+      out += "[?]";
+      break;
+    case StepKind::kLength:
+      out += ".length()";
+      break;
   }
 }
 
@@ -136,9 +148,7 @@ class Parser {
     return MakeError("InvalidPath", what + " at character " + std::to_string(pos_ + 1));
   }
   bool AtEnd() const { return pos_ >= s_.size(); }
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
   void SkipSpaces() {
     while (!AtEnd() && IsSpace(s_[pos_])) ++pos_;
   }
@@ -284,8 +294,10 @@ class Parser {
       pos_ += 8;
       SkipSpaces();
       int64_t sign = 1;
-      if (Peek() == '-') sign = -1;
-      else if (Peek() != '+') return Fail("expected '-' or '+' after @.length");
+      if (Peek() == '-')
+        sign = -1;
+      else if (Peek() != '+')
+        return Fail("expected '-' or '+' after @.length");
       ++pos_;
       SkipSpaces();
       WHARF_TRY(int64_t n, ParseInt());
@@ -439,11 +451,16 @@ class Parser {
     SkipSpaces();
     std::optional<CmpOp> op;
     auto two = s_.substr(pos_, 2);
-    if (two == "==") op = CmpOp::kEq;
-    else if (two == "!=") op = CmpOp::kNe;
-    else if (two == "<=") op = CmpOp::kLe;
-    else if (two == ">=") op = CmpOp::kGe;
-    else if (two == "=~") op = CmpOp::kMatch;
+    if (two == "==")
+      op = CmpOp::kEq;
+    else if (two == "!=")
+      op = CmpOp::kNe;
+    else if (two == "<=")
+      op = CmpOp::kLe;
+    else if (two == ">=")
+      op = CmpOp::kGe;
+    else if (two == "=~")
+      op = CmpOp::kMatch;
     if (op) {
       pos_ += 2;
     } else if (Peek() == '<') {
@@ -565,11 +582,15 @@ class Parser {
       size_t start = pos_;
       while (IsVarChar(Peek()) || Peek() == '-') ++pos_;
       std::string_view word = s_.substr(start, pos_ - start);
-      if (word == "true") out.literal = Json::Bool(true);
-      else if (word == "false") out.literal = Json::Bool(false);
-      else if (word == "null") out.literal = Json::Null();
+      if (word == "true")
+        out.literal = Json::Bool(true);
+      else if (word == "false")
+        out.literal = Json::Bool(false);
+      else if (word == "null")
+        out.literal = Json::Null();
       // A bare word is taken as a string (asl-validator accepts [?(@.OutputKey == FooBar)]).
-      else out.literal = Json::String(std::string(word));
+      else
+        out.literal = Json::String(std::string(word));
       return {};
     }
     if (AtEnd()) return Fail("unterminated filter");
@@ -633,8 +654,11 @@ bool TryDefinite(const std::vector<Step>& steps, const Json& doc, Json& result) 
         result = Json::Object(std::move(merged));
         return true;
       }
-      case StepKind::kLength: result = LengthOf(*cur); return true;
-      default: return false;  // not reached for definite paths
+      case StepKind::kLength:
+        result = LengthOf(*cur);
+        return true;
+      default:
+        return false;  // not reached for definite paths
     }
   }
   result = *cur;
@@ -644,17 +668,23 @@ bool TryDefinite(const std::vector<Step>& steps, const Json& doc, Json& result) 
 // The Java class Jayway's Jackson provider would report for a value.
 const char* JavaClass(const Json& v) {
   switch (v.kind()) {
-    case Json::Kind::kNull: return "null";
-    case Json::Kind::kBool: return "java.lang.Boolean";
+    case Json::Kind::kNull:
+      return "null";
+    case Json::Kind::kBool:
+      return "java.lang.Boolean";
     case Json::Kind::kInt:
       return v.as_int() >= std::numeric_limits<int32_t>::min() &&
                      v.as_int() <= std::numeric_limits<int32_t>::max()
                  ? "java.lang.Integer"
                  : "java.lang.Long";
-    case Json::Kind::kDouble: return "java.lang.Double";
-    case Json::Kind::kString: return "java.lang.String";
-    case Json::Kind::kArray: return "java.util.ArrayList";
-    case Json::Kind::kObject: return "java.util.LinkedHashMap";
+    case Json::Kind::kDouble:
+      return "java.lang.Double";
+    case Json::Kind::kString:
+      return "java.lang.String";
+    case Json::Kind::kArray:
+      return "java.util.ArrayList";
+    case Json::Kind::kObject:
+      return "java.util.LinkedHashMap";
   }
   return "null";
 }
@@ -696,14 +726,14 @@ Error DiagnoseDefinite(const std::vector<Step>& steps, const std::string& normal
           return Runtime("Filter: " + fragment +
                          " can only be applied to arrays. Current context is: " + cur->Dump());
         }
-        int64_t index = s.kind == StepKind::kIndex
-                            ? s.index
-                            : static_cast<int64_t>(cur->size()) + s.index;
+        int64_t index =
+            s.kind == StepKind::kIndex ? s.index : static_cast<int64_t>(cur->size()) + s.index;
         cur = IndexInto(*cur, index);
         if (!cur) return Runtime("No results for path: " + normalized);
         break;
       }
-      default: return Runtime("No results for path: " + normalized);
+      default:
+        return Runtime("No results for path: " + normalized);
     }
     prefix = s.frag_end;
   }
@@ -762,18 +792,24 @@ bool ValuesLess(const Value& l, const Value& r, bool or_equal) {
   const Json& a = l.json;
   const Json& b = r.json;
   int c;
-  if (a.is_number() && b.is_number()) c = CompareNumbers(a, b);
-  else if (a.is_string() && b.is_string()) c = a.as_string().compare(b.as_string());
-  else return false;
+  if (a.is_number() && b.is_number())
+    c = CompareNumbers(a, b);
+  else if (a.is_string() && b.is_string())
+    c = a.as_string().compare(b.as_string());
+  else
+    return false;
   return or_equal ? c <= 0 : c < 0;
 }
 
 bool RegexMatches(const Operand& pattern, const Value& v) {
   std::string input;
   if (!v.undefined) {
-    if (v.json.is_string()) input = v.json.as_string();
-    else if (v.json.is_number()) input = v.json.Dump();
-    else if (v.json.is_bool()) input = v.json.as_bool() ? "true" : "false";
+    if (v.json.is_string())
+      input = v.json.as_string();
+    else if (v.json.is_number())
+      input = v.json.Dump();
+    else if (v.json.is_bool())
+      input = v.json.as_bool() ? "true" : "false";
   }
   return std::regex_match(input, *pattern.regex);
 }
@@ -788,28 +824,38 @@ bool Test(const Filter& f, const Json& item, const Json& root) {
       for (const auto& c : f.children)
         if (!Test(c, item, root)) return false;
       return true;
-    case Filter::Kind::kNot: return !Test(f.children[0], item, root);
+    case Filter::Kind::kNot:
+      return !Test(f.children[0], item, root);
     case Filter::Kind::kExists: {
       Value v = EvaluateOperand(f.lhs, item, root);
       if (v.undefined) return false;
       return f.lhs.definite || v.json.size() > 0;
     }
-    case Filter::Kind::kCompare: break;
+    case Filter::Kind::kCompare:
+      break;
   }
   if (f.op == CmpOp::kMatch) {
-    if (f.rhs.kind == Operand::Kind::kRegex) return RegexMatches(f.rhs, EvaluateOperand(f.lhs, item, root));
+    if (f.rhs.kind == Operand::Kind::kRegex)
+      return RegexMatches(f.rhs, EvaluateOperand(f.lhs, item, root));
     return RegexMatches(f.lhs, EvaluateOperand(f.rhs, item, root));
   }
   Value l = EvaluateOperand(f.lhs, item, root);
   Value r = EvaluateOperand(f.rhs, item, root);
   switch (f.op) {
-    case CmpOp::kEq: return ValuesEqual(l, r);
-    case CmpOp::kNe: return !ValuesEqual(l, r);
-    case CmpOp::kLt: return ValuesLess(l, r, false);
-    case CmpOp::kLe: return ValuesLess(l, r, true);
-    case CmpOp::kGt: return ValuesLess(r, l, false);
-    case CmpOp::kGe: return ValuesLess(r, l, true);
-    case CmpOp::kMatch: break;
+    case CmpOp::kEq:
+      return ValuesEqual(l, r);
+    case CmpOp::kNe:
+      return !ValuesEqual(l, r);
+    case CmpOp::kLt:
+      return ValuesLess(l, r, false);
+    case CmpOp::kLe:
+      return ValuesLess(l, r, true);
+    case CmpOp::kGt:
+      return ValuesLess(r, l, false);
+    case CmpOp::kGe:
+      return ValuesLess(r, l, true);
+    case CmpOp::kMatch:
+      break;
   }
   return false;
 }
@@ -889,14 +935,17 @@ void ApplyStep(const std::vector<Step>& steps, size_t i, const Json& node, const
         if (Test(*s.filter, node, root)) next(node);
       }
       return;
-    case StepKind::kLength: next(LengthOf(node)); return;
+    case StepKind::kLength:
+      next(LengthOf(node));
+      return;
   }
 }
 
 // Jayway ScanPathToken: which nodes a deep scan hands to the step after "..".
 bool ScanMatches(const Step& s, const Json& node, const Json& root) {
   switch (s.kind) {
-    case StepKind::kName: return node.find(s.name) != nullptr;
+    case StepKind::kName:
+      return node.find(s.name) != nullptr;
     case StepKind::kNames:
       if (!node.is_object()) return false;
       for (const auto& name : s.names)
@@ -905,10 +954,14 @@ bool ScanMatches(const Step& s, const Json& node, const Json& root) {
     case StepKind::kIndex:
     case StepKind::kIndexes:
     case StepKind::kLengthIndex:
-    case StepKind::kSlice: return node.is_array();
-    case StepKind::kWildcard: return true;
-    case StepKind::kFilter: return Test(*s.filter, node, root);
-    case StepKind::kLength: return false;
+    case StepKind::kSlice:
+      return node.is_array();
+    case StepKind::kWildcard:
+      return true;
+    case StepKind::kFilter:
+      return Test(*s.filter, node, root);
+    case StepKind::kLength:
+      return false;
   }
   return false;
 }
@@ -938,8 +991,10 @@ void Collect(const std::vector<Step>& steps, size_t i, const Json& node, const J
     out.push_back(node);
     return;
   }
-  if (steps[i].scan) Walk(steps, i, node, root, out);
-  else ApplyStep(steps, i, node, root, out);
+  if (steps[i].scan)
+    Walk(steps, i, node, root, out);
+  else
+    ApplyStep(steps, i, node, root, out);
 }
 
 }  // namespace
@@ -1018,9 +1073,12 @@ const std::string& JsonPath::Normalized() const { return impl_->normalized; }
 
 Result<Json> JsonPath::Evaluate(const Env& env) const {
   switch (impl_->root) {
-    case Root::kInput: return impl_->EvaluateDoc(env.input);
-    case Root::kContext: return impl_->EvaluateDoc(env.context);
-    case Root::kVariable: break;
+    case Root::kInput:
+      return impl_->EvaluateDoc(env.input);
+    case Root::kContext:
+      return impl_->EvaluateDoc(env.context);
+    case Root::kVariable:
+      break;
   }
   const Json* value = env.vars ? env.vars->Lookup(impl_->variable) : nullptr;
   if (!value) return Runtime("The variable '$" + impl_->variable + "' is not defined");
@@ -1055,7 +1113,8 @@ Result<Json> SetFrom(const SetContext& ctx, const Json* node, size_t i, Json val
   const Step& s = ctx.steps[i];
   if (s.kind == StepKind::kName) {
     // "If the ResultPath ... names a field that does not exist, the field is created"; a field
-    // of a value that is not an object cannot be set (spec §ResultPath, States.ResultPathMatchFailure).
+    // of a value that is not an object cannot be set (spec §ResultPath,
+    // States.ResultPathMatchFailure).
     if (node && !node->is_object()) return MatchFailure(ctx, s);
     const Json* child = node ? node->find(s.name) : nullptr;
     WHARF_TRY(Json new_child, SetFrom(ctx, child, i + 1, std::move(value)));

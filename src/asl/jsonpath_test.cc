@@ -111,8 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"$..book[2].title", R"(["Moby Dick"])"},
         EvalCase{"$..book[?(@.price > 20)].title", R"(["The Lord"])"},
         EvalCase{"$..[?(@.color)].price", "[19.95]"},
-        EvalCase{"$.store.bicycle..*", R"(["red",19.95])"},
-        EvalCase{"$.nothing[*]", "[]"}, EvalCase{"$.nothing..x", "[]"},
+        EvalCase{"$.store.bicycle..*", R"(["red",19.95])"}, EvalCase{"$.nothing[*]", "[]"},
+        EvalCase{"$.nothing..x", "[]"},
         // A filter on an object tests the object itself.
         EvalCase{"$.store.bicycle[?(@.color == 'red')].price", "[19.95]"},
         EvalCase{"$.store.book[*].length()", "[4,4,5,5]"}));
@@ -153,12 +153,12 @@ TEST(JsonPathTest, FilterValueCoercion) {
     EXPECT_TRUE(r.ok()) << path;
     return r.ok() ? r->size() : 0;
   };
-  EXPECT_EQ(count("$[?(@.v == 5)]"), 3u);       // 5, "5" (converted), 5.0
-  EXPECT_EQ(count("$[?(@.v == '5')]"), 3u);     // a number left operand parses the string
+  EXPECT_EQ(count("$[?(@.v == 5)]"), 3u);    // 5, "5" (converted), 5.0
+  EXPECT_EQ(count("$[?(@.v == '5')]"), 3u);  // a number left operand parses the string
   EXPECT_EQ(count("$[?(@.v == true)]"), 1u);
   EXPECT_EQ(count("$[?(@.v == null)]"), 1u);
-  EXPECT_EQ(count("$[?(@.v)]"), 6u);            // existence includes null values
-  EXPECT_EQ(count("$[?(@.v < 6)]"), 2u);        // numbers only
+  EXPECT_EQ(count("$[?(@.v)]"), 6u);      // existence includes null values
+  EXPECT_EQ(count("$[?(@.v < 6)]"), 2u);  // numbers only
   EXPECT_EQ(count("$[?(@.v > 'a')]"), 0u);
 }
 
@@ -182,7 +182,8 @@ TEST_P(DefiniteErrorTest, UsesJaywayWording) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, DefiniteErrorTest,
     ::testing::Values(
-        // Recorded on AWS (scenarios__test_invalid_jsonpath_*, scenarios__test_catch_states_runtime).
+        // Recorded on AWS (scenarios__test_invalid_jsonpath_*,
+        // scenarios__test_catch_states_runtime).
         ErrorCase{"$.NoSuchInputPath", R"({"int-literal":0})",
                   "No results for path: $['NoSuchInputPath']"},
         ErrorCase{"$.no.such.result.path", "{}", "Missing property in path $['no']"},
@@ -257,15 +258,33 @@ INSTANTIATE_TEST_SUITE_P(
         ShapeCase{"$..a", R::kInput, "", false, false, "$..['a']"},
         ShapeCase{"$.a[?(@.b)]", R::kInput, "", false, false, "$['a'][?]"},
         ShapeCase{"$.a.length()", R::kInput, "", false, true, "$['a'].length()"},
-        ShapeCase{"$[(@.length-1)].bar", R::kInput, "", false, true,
-                  "$[(@.length-1)]['bar']"}));
+        ShapeCase{"$[(@.length-1)].bar", R::kInput, "", false, true, "$[(@.length-1)]['bar']"}));
 
 TEST(JsonPathTest, RejectsInvalidPaths) {
-  for (const char* text :
-       {"", ".guid", "..guid", "()", "$...", "$.", "$..", "$a b", "$.a b", "$[", "$['a'",
-        "$['a']x", "$[a]", "$[1:2:3:4]", "$[:]", "$[?(@.a ==)]", "$[?(@.a)", "$.a.foo()",
-        "$.a.length().b", "bug$.library.movies", "$$$", "$.a[?(@.b =~ 'x')]",
-        "$[?(@.a =~ /[/)]", "@.a"}) {
+  for (const char* text : {"",
+                           ".guid",
+                           "..guid",
+                           "()",
+                           "$...",
+                           "$.",
+                           "$..",
+                           "$a b",
+                           "$.a b",
+                           "$[",
+                           "$['a'",
+                           "$['a']x",
+                           "$[a]",
+                           "$[1:2:3:4]",
+                           "$[:]",
+                           "$[?(@.a ==)]",
+                           "$[?(@.a)",
+                           "$.a.foo()",
+                           "$.a.length().b",
+                           "bug$.library.movies",
+                           "$$$",
+                           "$.a[?(@.b =~ 'x')]",
+                           "$[?(@.a =~ /[/)]",
+                           "@.a"}) {
     auto r = JsonPath::Parse(text);
     EXPECT_FALSE(r.ok()) << "accepted '" << text << "'";
     if (!r.ok()) {

@@ -49,8 +49,8 @@ Result<Json> Expression::Evaluate(const Env& env, std::string_view field) const 
   // States.Runtime"; the cause is AWS's wording.
   return MakeError("States.Runtime", "The JSONPath '" + impl_->text +
                                          "' specified for the field '" + std::string(field) +
-                                         "' could not be found in the input '" +
-                                         env.input.Dump() + "'");
+                                         "' could not be found in the input '" + env.input.Dump() +
+                                         "'");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,16 +59,18 @@ Result<Json> Expression::Evaluate(const Env& env, std::string_view field) const 
 struct PayloadTemplate::Node {
   enum class Kind { kConst, kExpr, kObject, kArray };
   Kind kind = Kind::kConst;
-  Json constant;                    // kConst: shared with the template's source
-  std::optional<Expression> expr;   // kExpr
-  std::string field;                // kExpr: the member's name as written ("x.$")
+  Json constant;                                      // kConst: shared with the template's source
+  std::optional<Expression> expr;                     // kExpr
+  std::string field;                                  // kExpr: the member's name as written ("x.$")
   std::vector<std::pair<std::string, Node>> members;  // kObject: names without ".$"
-  std::vector<Node> items;                             // kArray
+  std::vector<Node> items;                            // kArray
 
   Result<Json> Evaluate(const Env& env) const {
     switch (kind) {
-      case Kind::kConst: return constant;
-      case Kind::kExpr: return expr->Evaluate(env, field);
+      case Kind::kConst:
+        return constant;
+      case Kind::kExpr:
+        return expr->Evaluate(env, field);
       case Kind::kObject: {
         std::vector<JsonMember> out;
         out.reserve(members.size());
@@ -128,11 +130,14 @@ Result<PayloadTemplate> PayloadTemplate::Compile(const Json& tmpl, std::string_v
             if (!value.is_string())
               return Invalid("the value of member '" + member_at +
                              "' must be a string holding a JSONPath or an intrinsic function, "
-                             "not " + Json::KindName(value.kind()));
+                             "not " +
+                             Json::KindName(value.kind()));
             auto expr = Expression::Parse(value.as_string());
             if (!expr.ok())
-              return Invalid("the value of member '" + member_at + "' is not a valid JSONPath or "
-                             "intrinsic function: " + expr.error().message);
+              return Invalid("the value of member '" + member_at +
+                             "' is not a valid JSONPath or "
+                             "intrinsic function: " +
+                             expr.error().message);
             Node child;
             child.kind = Node::Kind::kExpr;
             child.expr = std::move(*expr);
@@ -152,8 +157,7 @@ Result<PayloadTemplate> PayloadTemplate::Compile(const Json& tmpl, std::string_v
             if (node.members[i].first == node.members[j].first)
               return Invalid("members '" + Join(at, node.members[i].first) + "' and '" +
                              Join(at, node.members[i].first) +
-                             ".$' collide: both produce the field '" + node.members[i].first +
-                             "'");
+                             ".$' collide: both produce the field '" + node.members[i].first + "'");
         if (!dynamic) return Const(v);
         return node;
       }

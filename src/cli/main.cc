@@ -18,7 +18,8 @@ namespace {
 
 using wharf::Json;
 
-constexpr const char* kUsage = R"(wharf: a batch pipeline in one binary (Amazon States Language engine)
+constexpr const char* kUsage =
+    R"(wharf: a batch pipeline in one binary (Amazon States Language engine)
 
 Usage:
   wharf run DEFINITION.json [--input FILE|-] [--functions FILE] [--history] [--no-quotas] [--pretty]
@@ -83,7 +84,8 @@ Options:
 using wharf::cli::Fail;
 using wharf::cli::ReadFile;
 
-wharf::Result<std::shared_ptr<const wharf::asl::StateMachine>> LoadDefinition(const std::string& path) {
+wharf::Result<std::shared_ptr<const wharf::asl::StateMachine>> LoadDefinition(
+    const std::string& path) {
   std::string text, error;
   if (!ReadFile(path, text, error)) return wharf::MakeError("Io", error);
   wharf::asl::ParseOptions options;
@@ -126,7 +128,8 @@ int Run(const std::vector<std::string>& args) {
       return Fail("unexpected argument " + a + " (see `wharf help run`)");
     }
   }
-  if (definition.empty()) return Fail("usage: wharf run DEFINITION.json [--input FILE|-] (see `wharf help run`)");
+  if (definition.empty())
+    return Fail("usage: wharf run DEFINITION.json [--input FILE|-] (see `wharf help run`)");
   auto machine = LoadDefinition(definition);
   if (!machine.ok()) return Fail(machine.error().message);
 
@@ -135,7 +138,8 @@ int Run(const std::vector<std::string>& args) {
     std::string text, error;
     if (!ReadFile(input_path, text, error)) return Fail(error);
     auto parsed = Json::Parse(text);
-    if (!parsed.ok()) return Fail((input_path == "-" ? "stdin" : input_path) + ": " + parsed.error().message);
+    if (!parsed.ok())
+      return Fail((input_path == "-" ? "stdin" : input_path) + ": " + parsed.error().message);
     input = std::move(*parsed);
   }
   if (!functions_path.empty()) {
@@ -187,11 +191,16 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   if (command == "help") {
-    if (args.empty()) std::fputs(kUsage, stdout);
-    else if (args[0] == "run") std::fputs(kRunHelp, stdout);
-    else if (args[0] == "validate") std::fputs(kValidateHelp, stdout);
-    else if (args[0] == "serve") std::fputs(kServeHelp, stdout);
-    else return Fail("no help for unknown command '" + args[0] + "'");
+    if (args.empty())
+      std::fputs(kUsage, stdout);
+    else if (args[0] == "run")
+      std::fputs(kRunHelp, stdout);
+    else if (args[0] == "validate")
+      std::fputs(kValidateHelp, stdout);
+    else if (args[0] == "serve")
+      std::fputs(kServeHelp, stdout);
+    else
+      return Fail("no help for unknown command '" + args[0] + "'");
     return 0;
   }
   for (auto& a : args)

@@ -59,9 +59,9 @@ int Serve(const std::vector<std::string>& args) {
     options.source_name = config.definition_file;
     auto machine = asl::ParseDefinition(text, options);
     if (!machine.ok()) return Fail(config.where + ": " + machine.error().message);
-    machines.push_back(api::StateMachineEntry{name, std::move(text),
-                                              config.type == StateMachineType::kExpress,
-                                              std::move(*machine), std::chrono::system_clock::now()});
+    machines.push_back(
+        api::StateMachineEntry{name, std::move(text), config.type == StateMachineType::kExpress,
+                               std::move(*machine), std::chrono::system_clock::now()});
   }
   api::SfnOptions sfn;
   sfn.quotas = project->quotas;
@@ -93,7 +93,8 @@ int Serve(const std::vector<std::string>& args) {
     return std::nullopt;
   };
   if (options.auth == api::AuthMode::kSigV4 && keys.empty())
-    return Fail(project->file + ": auth.access_keys is empty, so no request could be signed; "
+    return Fail(project->file +
+                ": auth.access_keys is empty, so no request could be signed; "
                 "add a key, or set auth.unauthenticated: true for a local-only service");
 
   api::HttpServer server(options);

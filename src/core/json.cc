@@ -22,7 +22,10 @@ JsonObject::JsonObject(std::vector<JsonMember> members) : members_(std::move(mem
     if (members_.size() <= kIndexThreshold) {
       for (size_t i = 1; i < members_.size() && !dup; ++i)
         for (size_t j = 0; j < i; ++j)
-          if (members_[i].first == members_[j].first) { dup = true; break; }
+          if (members_[i].first == members_[j].first) {
+            dup = true;
+            break;
+          }
     } else {
       std::vector<std::string_view> keys;
       keys.reserve(members_.size());
@@ -35,8 +38,10 @@ JsonObject::JsonObject(std::vector<JsonMember> members) : members_(std::move(mem
       for (auto& m : members_) {
         auto it = std::find_if(unique.begin(), unique.end(),
                                [&](const JsonMember& u) { return u.first == m.first; });
-        if (it == unique.end()) unique.push_back(std::move(m));
-        else it->second = std::move(m.second);
+        if (it == unique.end())
+          unique.push_back(std::move(m));
+        else
+          it->second = std::move(m.second);
       }
       members_ = std::move(unique);
     }
@@ -55,9 +60,9 @@ const Json* JsonObject::find(std::string_view key) const {
       if (m.first == key) return &m.second;
     return nullptr;
   }
-  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), key, [&](uint32_t i, std::string_view k) {
-    return std::string_view(members_[i].first) < k;
-  });
+  auto it = std::lower_bound(
+      sorted_.begin(), sorted_.end(), key,
+      [&](uint32_t i, std::string_view k) { return std::string_view(members_[i].first) < k; });
   if (it != sorted_.end() && members_[*it].first == key) return &members_[*it].second;
   return nullptr;
 }
@@ -149,11 +154,16 @@ Json Json::Set(std::string_view key, Json value) const {
 bool Json::SameNode(const Json& other) const {
   if (kind_ != other.kind_) return false;
   switch (kind_) {
-    case Kind::kNull: return true;
-    case Kind::kBool: return b_ == other.b_;
-    case Kind::kInt: return i_ == other.i_;
-    case Kind::kDouble: return d_ == other.d_;
-    default: return p_ == other.p_;
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return b_ == other.b_;
+    case Kind::kInt:
+      return i_ == other.i_;
+    case Kind::kDouble:
+      return d_ == other.d_;
+    default:
+      return p_ == other.p_;
   }
 }
 
@@ -164,9 +174,12 @@ bool operator==(const Json& a, const Json& b) {
   }
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
-    case Json::Kind::kNull: return true;
-    case Json::Kind::kBool: return a.b_ == b.b_;
-    case Json::Kind::kString: return a.p_ == b.p_ || a.as_string() == b.as_string();
+    case Json::Kind::kNull:
+      return true;
+    case Json::Kind::kBool:
+      return a.b_ == b.b_;
+    case Json::Kind::kString:
+      return a.p_ == b.p_ || a.as_string() == b.as_string();
     case Json::Kind::kArray: {
       if (a.p_ == b.p_) return true;
       return a.as_array() == b.as_array();
@@ -182,19 +195,27 @@ bool operator==(const Json& a, const Json& b) {
       }
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 const char* Json::KindName(Kind kind) {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kInt: return "integer";
-    case Kind::kDouble: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kInt:
+      return "integer";
+    case Kind::kDouble:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "?";
 }
@@ -211,13 +232,27 @@ void AppendJsonString(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default:
         out.append("\\u00");
         out.push_back(kHex[c >> 4]);
@@ -229,7 +264,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 static void AppendDouble(std::string& out, double d) {
-  if (!std::isfinite(d)) {  // JSON has no NaN or infinity; print null as Jackson does not allow them
+  if (!std::isfinite(
+          d)) {  // JSON has no NaN or infinity; print null as Jackson does not allow them
     out.append("null");
     return;
   }
@@ -242,16 +278,24 @@ static void AppendDouble(std::string& out, double d) {
 
 void Json::DumpTo(std::string& out) const {
   switch (kind_) {
-    case Kind::kNull: out.append("null"); break;
-    case Kind::kBool: out.append(b_ ? "true" : "false"); break;
+    case Kind::kNull:
+      out.append("null");
+      break;
+    case Kind::kBool:
+      out.append(b_ ? "true" : "false");
+      break;
     case Kind::kInt: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, i_);
       out.append(buf, r.ptr - buf);
       break;
     }
-    case Kind::kDouble: AppendDouble(out, d_); break;
-    case Kind::kString: AppendJsonString(out, as_string()); break;
+    case Kind::kDouble:
+      AppendDouble(out, d_);
+      break;
+    case Kind::kString:
+      AppendJsonString(out, as_string());
+      break;
     case Kind::kArray: {
       out.push_back('[');
       bool first = true;
@@ -438,7 +482,12 @@ Result<Json> Json::Parse(std::string_view text) {
   if (ec) {
     size_t line = 1, col = 1;
     for (size_t i = 0; i < n && i < text.size(); ++i) {
-      if (text[i] == '\n') { ++line; col = 1; } else { ++col; }
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
     }
     return MakeError("InvalidJson", "invalid JSON at line " + std::to_string(line) + ", column " +
                                         std::to_string(col) + ": " + ec.message());

@@ -21,23 +21,38 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}     // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
-  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(v_));
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -47,11 +62,18 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { assert(!ok_); return error_; }
-  Error&& error() && { assert(!ok_); return std::move(error_); }
+  const Error& error() const& {
+    assert(!ok_);
+    return error_;
+  }
+  Error&& error() && {
+    assert(!ok_);
+    return std::move(error_);
+  }
 
  private:
   Error error_;
@@ -69,13 +91,13 @@ inline Error MakeError(std::string code, std::string message) {
 // Propagates an error: `WHARF_TRY(auto x, Compute());` or `WHARF_TRY_STATUS(Check());`.
 #define WHARF_CONCAT_INNER(a, b) a##b
 #define WHARF_CONCAT(a, b) WHARF_CONCAT_INNER(a, b)
-#define WHARF_TRY(decl, expr)                                  \
-  auto WHARF_CONCAT(wharf_try_, __LINE__) = (expr);            \
-  if (!WHARF_CONCAT(wharf_try_, __LINE__).ok())                \
+#define WHARF_TRY(decl, expr)                                     \
+  auto WHARF_CONCAT(wharf_try_, __LINE__) = (expr);               \
+  if (!WHARF_CONCAT(wharf_try_, __LINE__).ok())                   \
     return std::move(WHARF_CONCAT(wharf_try_, __LINE__)).error(); \
   decl = std::move(*WHARF_CONCAT(wharf_try_, __LINE__))
-#define WHARF_TRY_STATUS(expr)                                 \
-  do {                                                         \
-    auto wharf_status_ = (expr);                               \
+#define WHARF_TRY_STATUS(expr)                                        \
+  do {                                                                \
+    auto wharf_status_ = (expr);                                      \
     if (!wharf_status_.ok()) return std::move(wharf_status_).error(); \
   } while (0)

@@ -46,8 +46,8 @@ class Xoshiro256 {
 
 // A fresh seed per execution: one read of the OS's random device per process, then a counter.
 inline uint64_t FreshSeed() {
-  static const uint64_t base = (static_cast<uint64_t>(std::random_device{}()) << 32) ^
-                               std::random_device{}();
+  static const uint64_t base =
+      (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
   static std::atomic<uint64_t> counter{0};
   return base + 0x9e3779b97f4a7c15ULL * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
 }

@@ -38,7 +38,8 @@ std::shared_ptr<const asl::VarScope> Executor::OwnScope(Frame* f) {
 
 void Executor::EmitExited(Frame* f, const State& s, const Json& output, Json assigned) {
   Emit(f, ExitedType(s.type), &s, output);
-  if (options_.record_history && assigned.is_object()) result_.history.back().assigned = std::move(assigned);
+  if (options_.record_history && assigned.is_object())
+    result_.history.back().assigned = std::move(assigned);
 }
 
 void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::string> error,
@@ -107,28 +108,44 @@ std::optional<Error> Executor::CheckSize(const State& s, const Json& doc) {
 
 static EventType EnteredType(StateType t) {
   switch (t) {
-    case StateType::kPass: return EventType::kPassStateEntered;
-    case StateType::kTask: return EventType::kTaskStateEntered;
-    case StateType::kChoice: return EventType::kChoiceStateEntered;
-    case StateType::kWait: return EventType::kWaitStateEntered;
-    case StateType::kSucceed: return EventType::kSucceedStateEntered;
-    case StateType::kFail: return EventType::kFailStateEntered;
-    case StateType::kParallel: return EventType::kParallelStateEntered;
-    case StateType::kMap: return EventType::kMapStateEntered;
+    case StateType::kPass:
+      return EventType::kPassStateEntered;
+    case StateType::kTask:
+      return EventType::kTaskStateEntered;
+    case StateType::kChoice:
+      return EventType::kChoiceStateEntered;
+    case StateType::kWait:
+      return EventType::kWaitStateEntered;
+    case StateType::kSucceed:
+      return EventType::kSucceedStateEntered;
+    case StateType::kFail:
+      return EventType::kFailStateEntered;
+    case StateType::kParallel:
+      return EventType::kParallelStateEntered;
+    case StateType::kMap:
+      return EventType::kMapStateEntered;
   }
   return EventType::kPassStateEntered;
 }
 
 static EventType ExitedType(StateType t) {
   switch (t) {
-    case StateType::kPass: return EventType::kPassStateExited;
-    case StateType::kTask: return EventType::kTaskStateExited;
-    case StateType::kChoice: return EventType::kChoiceStateExited;
-    case StateType::kWait: return EventType::kWaitStateExited;
-    case StateType::kSucceed: return EventType::kSucceedStateExited;
-    case StateType::kParallel: return EventType::kParallelStateExited;
-    case StateType::kMap: return EventType::kMapStateExited;
-    case StateType::kFail: break;
+    case StateType::kPass:
+      return EventType::kPassStateExited;
+    case StateType::kTask:
+      return EventType::kTaskStateExited;
+    case StateType::kChoice:
+      return EventType::kChoiceStateExited;
+    case StateType::kWait:
+      return EventType::kWaitStateExited;
+    case StateType::kSucceed:
+      return EventType::kSucceedStateExited;
+    case StateType::kParallel:
+      return EventType::kParallelStateExited;
+    case StateType::kMap:
+      return EventType::kMapStateExited;
+    case StateType::kFail:
+      break;
   }
   return EventType::kPassStateExited;
 }
@@ -141,7 +158,8 @@ void Executor::RunFrame(Frame* f, Action action) {
       f->last_event = Emit(f->parent->owner, EventType::kMapIterationStarted, f->parent->state,
                            Json(), std::nullopt, std::nullopt, static_cast<int64_t>(f->slot));
       [[fallthrough]];
-    case Action::kEnter: break;
+    case Action::kEnter:
+      break;
     case Action::kAttempt:
       f->context = Json();
       more = Attempt(f);
@@ -223,7 +241,8 @@ bool Executor::Attempt(Frame* f) {
         auto v = asl::ApplyAssign(*a, vars, cenv);
         if (!v.ok()) return HandleError(f, s, v.error(), false);
         vars = std::move(v->scope);
-        if (!assigned.is_object()) assigned = v->values;
+        if (!assigned.is_object())
+          assigned = v->values;
         else if (v->values.is_object())
           for (auto& m : v->values.as_object()) assigned = assigned.Set(m.first, m.second);
       }

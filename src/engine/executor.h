@@ -31,8 +31,11 @@ using asl::StateType;
 
 class Executor {
  public:
-  Executor(std::shared_ptr<const StateMachine> machine, const Json& input, const RunOptions& options)
-      : machine_(std::move(machine)), options_(options), input_(input),
+  Executor(std::shared_ptr<const StateMachine> machine, const Json& input,
+           const RunOptions& options)
+      : machine_(std::move(machine)),
+        options_(options),
+        input_(input),
         clock_(options.clock ? options.clock : &system_clock_),
         entropy_(options.random_seed ? options.random_seed : FreshSeed()),
         pool_(options.max_parallel_tasks) {}
@@ -46,31 +49,31 @@ class Executor {
   struct Frame : std::enable_shared_from_this<Frame> {
     const StateMachine* sm = nullptr;
     int state = -1;
-    Json input;                                  // raw input of the current state
+    Json input;  // raw input of the current state
     std::shared_ptr<const asl::VarScope> vars;
-    bool inherits_scope = false;                 // `vars` is the enclosing frame's scope
-    Job* parent = nullptr;                       // the Parallel/Map this frame belongs to
+    bool inherits_scope = false;  // `vars` is the enclosing frame's scope
+    Job* parent = nullptr;        // the Parallel/Map this frame belongs to
     size_t slot = 0;
     int64_t entered_event = 0;
     int64_t last_event = 0;
-    std::vector<int64_t> attempts;               // per retrier of the current state
+    std::vector<int64_t> attempts;  // per retrier of the current state
     int64_t retry_count = 0;
     TimePoint entered_time;
-    Json effective;                              // input after InputPath (+ Parameters)
-    std::unique_ptr<Job> job;                    // the child job of a Parallel/Map state
-    uint64_t generation = 0;                     // bumped to ignore stale tasks/timers
+    Json effective;            // input after InputPath (+ Parameters)
+    std::unique_ptr<Job> job;  // the child job of a Parallel/Map state
+    uint64_t generation = 0;   // bumped to ignore stale tasks/timers
     bool aborted = false;
-    Json context;                                // built lazily for the current attempt
-    Json assigned;                               // a Wait's Assign values, until it exits
-    bool job_started = false;                    // Map/ParallelStateStarted emitted this attempt
-    bool task_is_invoke = false;                 // lambda:invoke (Task*) vs function ARN
-    bool log_tail = false;                       // lambda:invoke with LogType "Tail"
+    Json context;                 // built lazily for the current attempt
+    Json assigned;                // a Wait's Assign values, until it exits
+    bool job_started = false;     // Map/ParallelStateStarted emitted this attempt
+    bool task_is_invoke = false;  // lambda:invoke (Task*) vs function ARN
+    bool log_tail = false;        // lambda:invoke with LogType "Tail"
   };
   struct Job {
     Frame* owner = nullptr;
     const State* state = nullptr;
     bool is_map = false;
-    JsonArray inputs;                            // per child: its input (Map: the raw items)
+    JsonArray inputs;  // per child: its input (Map: the raw items)
     JsonArray results;
     std::vector<std::shared_ptr<Frame>> children;
     std::vector<bool> started;
@@ -136,7 +139,8 @@ class Executor {
   std::deque<Ready> ready_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   uint64_t timer_seq_ = 0;
-  std::unordered_map<uint64_t, std::pair<std::shared_ptr<Frame>, uint64_t>> in_flight_;  // ticket -> frame, gen
+  std::unordered_map<uint64_t, std::pair<std::shared_ptr<Frame>, uint64_t>>
+      in_flight_;  // ticket -> frame, gen
   uint64_t next_ticket_ = 1;
   std::shared_ptr<Frame> root_;
   Json execution_context_, machine_context_;
@@ -148,7 +152,7 @@ class Executor {
     uint64_t generation;
     tasks::InvocationResult result;
   };
-  std::deque<SyncDone> sync_done_;                 // tasks that finished without the pool
+  std::deque<SyncDone> sync_done_;  // tasks that finished without the pool
   // Jobs that ended while their code was still on the stack; freed by the loop.
   std::vector<std::unique_ptr<Job>> dead_jobs_;
 };

@@ -91,7 +91,8 @@ void Executor::StartChild(Job* job, size_t i) {
   job->started[i] = true;
   ++job->running;
   ++job->next;
-  ready_.push_back({child, job->is_map ? Action::kStartIteration : Action::kEnter, child->generation});
+  ready_.push_back(
+      {child, job->is_map ? Action::kStartIteration : Action::kEnter, child->generation});
   job->children[i] = std::move(child);
 }
 
@@ -102,8 +103,8 @@ void Executor::ChildDone(Job* job, size_t slot, bool ok, Json output,
   const State& s = *job->state;
   --job->running;
   if (job->is_map) {
-    Emit(owner, ok ? EventType::kMapIterationSucceeded : EventType::kMapIterationFailed, &s,
-         Json(), std::nullopt, std::nullopt, static_cast<int64_t>(slot));
+    Emit(owner, ok ? EventType::kMapIterationSucceeded : EventType::kMapIterationFailed, &s, Json(),
+         std::nullopt, std::nullopt, static_cast<int64_t>(slot));
   }
   Frame* child = job->children[slot].get();
   if (child) owner->last_event = std::max(owner->last_event, child->last_event);
@@ -116,8 +117,8 @@ void Executor::ChildDone(Job* job, size_t slot, bool ok, Json output,
     bool tolerated = false;
     if (job->is_map && (job->tolerance.count >= 0 || job->tolerance.percentage >= 0)) {
       double total = static_cast<double>(job->inputs.size());
-      bool over_count = job->tolerance.count >= 0 &&
-                        static_cast<int64_t>(job->failed) > job->tolerance.count;
+      bool over_count =
+          job->tolerance.count >= 0 && static_cast<int64_t>(job->failed) > job->tolerance.count;
       bool over_pct = job->tolerance.percentage >= 0 &&
                       100.0 * static_cast<double>(job->failed) / total > job->tolerance.percentage;
       bool count_ok = job->tolerance.count >= 0 && !over_count;
@@ -150,7 +151,8 @@ void Executor::JobDone(Job* job, bool ok, Error error, bool has_cause) {
   Frame* owner = job->owner;
   const State& s = *job->state;
   if (ok) {
-    Emit(owner, job->is_map ? EventType::kMapStateSucceeded : EventType::kParallelStateSucceeded, &s);
+    Emit(owner, job->is_map ? EventType::kMapStateSucceeded : EventType::kParallelStateSucceeded,
+         &s);
     Json results = Json::Array(std::move(job->results));
     dead_jobs_.push_back(std::move(owner->job));
     if (Complete(owner, s, std::move(results), true))
@@ -160,7 +162,8 @@ void Executor::JobDone(Job* job, bool ok, Error error, bool has_cause) {
   (void)has_cause;
   // The failing child's code is still on the stack: free the job from the loop.
   dead_jobs_.push_back(std::move(owner->job));
-  if (HandleError(owner, s, error, true)) ready_.push_back({owner->shared_from_this(), Action::kEnter, owner->generation});
+  if (HandleError(owner, s, error, true))
+    ready_.push_back({owner->shared_from_this(), Action::kEnter, owner->generation});
 }
 
 void Executor::Abort(Frame* f) {

@@ -42,8 +42,8 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
       }
     }
     return HandleError(f, s,
-                       MakeError("States.Runtime", "The resource '" + resource +
-                                                       "' is not supported by wharf yet."),
+                       MakeError("States.Runtime",
+                                 "The resource '" + resource + "' is not supported by wharf yet."),
                        false);
   }
   // A function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]) or a bare name.
@@ -66,9 +66,9 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
   if (it == options_.functions.end()) {
     tasks::InvocationResult r;
     // AWS's text, with the function's full ARN; the request id is ours.
-    std::string arn = function.rfind("arn:", 0) == 0
-                          ? function
-                          : "arn:aws:lambda:" + options_.region + ":" + options_.account + ":function:" + name;
+    std::string arn = function.rfind("arn:", 0) == 0 ? function
+                                                     : "arn:aws:lambda:" + options_.region + ":" +
+                                                           options_.account + ":function:" + name;
     if (std::count(arn.begin(), arn.end(), ':') < 7) arn += ":$LATEST";
     r.error = MakeError("Lambda.ResourceNotFoundException",
                         "Function not found: " + arn +
@@ -136,10 +136,9 @@ Json Executor::InvokeResult(const tasks::InvocationResult& r, bool log_tail) {
   m.emplace_back("ExecutedVersion", Json::String("$LATEST"));
   if (log_tail) m.emplace_back("LogResult", Json::String(log));
   m.emplace_back("Payload", r.output);
-  m.emplace_back("SdkHttpMetadata",
-                 Json::Object({{"AllHttpHeaders", Json::Object(std::move(all))},
-                               {"HttpHeaders", Json::Object(std::move(headers))},
-                               {"HttpStatusCode", Json::Int(200)}}));
+  m.emplace_back("SdkHttpMetadata", Json::Object({{"AllHttpHeaders", Json::Object(std::move(all))},
+                                                  {"HttpHeaders", Json::Object(std::move(headers))},
+                                                  {"HttpStatusCode", Json::Int(200)}}));
   m.emplace_back("SdkResponseMetadata", Json::Object({{"RequestId", Json::String(request_id)}}));
   m.emplace_back("StatusCode", Json::Int(200));
   return Json::Object(std::move(m));
@@ -152,15 +151,17 @@ void Executor::TaskDone(Frame* f, tasks::InvocationResult r) {
   if (r.ok) {
     Json result = invoke ? InvokeResult(r, f->log_tail) : r.output;
     Emit(f, invoke ? EventType::kTaskSucceeded : EventType::kLambdaFunctionSucceeded, &s, result);
-    if (Complete(f, s, std::move(result), true)) ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
+    if (Complete(f, s, std::move(result), true))
+      ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
     return;
   }
   bool timed_out = r.error.code == "States.Timeout";
-  EventType type = invoke ? (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed)
-                          : (timed_out ? EventType::kLambdaFunctionTimedOut
-                                       : EventType::kLambdaFunctionFailed);
+  EventType type =
+      invoke ? (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed)
+             : (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed);
   Emit(f, type, &s, Json(), r.error.code, r.error.message);
-  if (HandleError(f, s, r.error, true)) ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
+  if (HandleError(f, s, r.error, true))
+    ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
 }
 
 }  // namespace wharf::engine::internal

@@ -5,28 +5,33 @@ namespace wharf::engine {
 
 std::string_view EventTypeName(EventType t) {
   switch (t) {
-#define WHARF_EVENT(x) \
-  case EventType::k##x: return #x;
-    WHARF_EVENT(ExecutionStarted) WHARF_EVENT(ExecutionSucceeded) WHARF_EVENT(ExecutionFailed)
-    WHARF_EVENT(ExecutionTimedOut) WHARF_EVENT(ExecutionAborted)
-    WHARF_EVENT(PassStateEntered) WHARF_EVENT(PassStateExited)
-    WHARF_EVENT(TaskStateEntered) WHARF_EVENT(TaskStateExited) WHARF_EVENT(TaskStateAborted)
-    WHARF_EVENT(TaskScheduled) WHARF_EVENT(TaskStarted) WHARF_EVENT(TaskSucceeded)
-    WHARF_EVENT(TaskFailed) WHARF_EVENT(TaskTimedOut)
-    WHARF_EVENT(LambdaFunctionScheduled) WHARF_EVENT(LambdaFunctionStarted)
-    WHARF_EVENT(LambdaFunctionSucceeded) WHARF_EVENT(LambdaFunctionFailed)
-    WHARF_EVENT(LambdaFunctionTimedOut)
-    WHARF_EVENT(ChoiceStateEntered) WHARF_EVENT(ChoiceStateExited)
-    WHARF_EVENT(WaitStateEntered) WHARF_EVENT(WaitStateExited) WHARF_EVENT(WaitStateAborted)
-    WHARF_EVENT(SucceedStateEntered) WHARF_EVENT(SucceedStateExited)
-    WHARF_EVENT(FailStateEntered)
-    WHARF_EVENT(ParallelStateEntered) WHARF_EVENT(ParallelStateExited)
-    WHARF_EVENT(ParallelStateStarted) WHARF_EVENT(ParallelStateSucceeded)
-    WHARF_EVENT(ParallelStateFailed) WHARF_EVENT(ParallelStateAborted)
-    WHARF_EVENT(MapStateEntered) WHARF_EVENT(MapStateExited) WHARF_EVENT(MapStateStarted)
-    WHARF_EVENT(MapStateSucceeded) WHARF_EVENT(MapStateFailed) WHARF_EVENT(MapStateAborted)
-    WHARF_EVENT(MapIterationStarted) WHARF_EVENT(MapIterationSucceeded)
-    WHARF_EVENT(MapIterationFailed) WHARF_EVENT(MapIterationAborted)
+#define WHARF_EVENT(x)  \
+  case EventType::k##x: \
+    return #x;
+    WHARF_EVENT(ExecutionStarted)
+    WHARF_EVENT(ExecutionSucceeded) WHARF_EVENT(ExecutionFailed) WHARF_EVENT(
+        ExecutionTimedOut) WHARF_EVENT(ExecutionAborted) WHARF_EVENT(PassStateEntered)
+        WHARF_EVENT(PassStateExited) WHARF_EVENT(TaskStateEntered) WHARF_EVENT(
+            TaskStateExited) WHARF_EVENT(TaskStateAborted) WHARF_EVENT(TaskScheduled)
+            WHARF_EVENT(TaskStarted) WHARF_EVENT(TaskSucceeded) WHARF_EVENT(TaskFailed) WHARF_EVENT(
+                TaskTimedOut) WHARF_EVENT(LambdaFunctionScheduled)
+                WHARF_EVENT(LambdaFunctionStarted) WHARF_EVENT(LambdaFunctionSucceeded) WHARF_EVENT(
+                    LambdaFunctionFailed) WHARF_EVENT(LambdaFunctionTimedOut)
+                    WHARF_EVENT(ChoiceStateEntered) WHARF_EVENT(ChoiceStateExited) WHARF_EVENT(
+                        WaitStateEntered) WHARF_EVENT(WaitStateExited) WHARF_EVENT(WaitStateAborted)
+                        WHARF_EVENT(SucceedStateEntered) WHARF_EVENT(SucceedStateExited)
+                            WHARF_EVENT(FailStateEntered) WHARF_EVENT(ParallelStateEntered)
+                                WHARF_EVENT(ParallelStateExited) WHARF_EVENT(ParallelStateStarted)
+                                    WHARF_EVENT(ParallelStateSucceeded) WHARF_EVENT(
+                                        ParallelStateFailed) WHARF_EVENT(ParallelStateAborted)
+                                        WHARF_EVENT(MapStateEntered) WHARF_EVENT(MapStateExited)
+                                            WHARF_EVENT(MapStateStarted) WHARF_EVENT(
+                                                MapStateSucceeded) WHARF_EVENT(MapStateFailed)
+                                                WHARF_EVENT(MapStateAborted)
+                                                    WHARF_EVENT(MapIterationStarted)
+                                                        WHARF_EVENT(MapIterationSucceeded)
+                                                            WHARF_EVENT(MapIterationFailed)
+                                                                WHARF_EVENT(MapIterationAborted)
 #undef WHARF_EVENT
   }
   return "Unknown";
@@ -34,11 +39,16 @@ std::string_view EventTypeName(EventType t) {
 
 const char* ExecutionStatusName(ExecutionStatus s) {
   switch (s) {
-    case ExecutionStatus::kRunning: return "RUNNING";
-    case ExecutionStatus::kSucceeded: return "SUCCEEDED";
-    case ExecutionStatus::kFailed: return "FAILED";
-    case ExecutionStatus::kTimedOut: return "TIMED_OUT";
-    case ExecutionStatus::kAborted: return "ABORTED";
+    case ExecutionStatus::kRunning:
+      return "RUNNING";
+    case ExecutionStatus::kSucceeded:
+      return "SUCCEEDED";
+    case ExecutionStatus::kFailed:
+      return "FAILED";
+    case ExecutionStatus::kTimedOut:
+      return "TIMED_OUT";
+    case ExecutionStatus::kAborted:
+      return "ABORTED";
   }
   return "UNKNOWN";
 }
@@ -58,7 +68,8 @@ void AddError(std::vector<JsonMember>& m, const HistoryEvent& e) {
 // where AWS shares one shape between types.
 std::string DetailsKey(EventType t) {
   std::string_view name = EventTypeName(t);
-  if (name.size() > 7 && name.substr(name.size() - 7) == "Entered") return "stateEnteredEventDetails";
+  if (name.size() > 7 && name.substr(name.size() - 7) == "Entered")
+    return "stateEnteredEventDetails";
   if (name.size() > 6 && name.substr(name.size() - 6) == "Exited") return "stateExitedEventDetails";
   std::string key(name);
   key[0] = static_cast<char>(key[0] - 'A' + 'a');

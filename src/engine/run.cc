@@ -11,13 +11,14 @@ RunResult Executor::Run() {
   TimePoint start = clock_->Now();
   std::string name = options_.execution_name.empty() ? entropy_.NewUuid() : options_.execution_name;
   std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
-  machine_context_ = Json::Object(
-      {{"Id", Json::String(prefix + "stateMachine:" + options_.state_machine_name)},
-       {"Name", Json::String(options_.state_machine_name)}});
+  machine_context_ =
+      Json::Object({{"Id", Json::String(prefix + "stateMachine:" + options_.state_machine_name)},
+                    {"Name", Json::String(options_.state_machine_name)}});
   // Express execution ARNs carry a second id; a synchronous execution cannot be redriven, so its
   // context has no RedriveCount (as AWS records it).
   std::string id = options_.express
-                       ? prefix + "express:" + options_.state_machine_name + ":" + name + ":" + entropy_.NewUuid()
+                       ? prefix + "express:" + options_.state_machine_name + ":" + name + ":" +
+                             entropy_.NewUuid()
                        : prefix + "execution:" + options_.state_machine_name + ":" + name;
   std::vector<JsonMember> ctx;
   ctx.emplace_back("Id", Json::String(id));
@@ -41,7 +42,8 @@ RunResult Executor::Run() {
   root_->last_event = Emit(nullptr, EventType::kExecutionStarted, nullptr, input_);
 
   std::optional<TimePoint> execution_deadline;
-  if (machine_->timeout_seconds) execution_deadline = start + std::chrono::seconds(*machine_->timeout_seconds);
+  if (machine_->timeout_seconds)
+    execution_deadline = start + std::chrono::seconds(*machine_->timeout_seconds);
 
   ready_.push_back({root_, Action::kEnter, 0});
   std::vector<TaskPool::Done> finished;
@@ -70,7 +72,8 @@ RunResult Executor::Run() {
       next_timer = execution_deadline;
     if (!in_flight_.empty()) {
       std::optional<TimePoint> wait_until = clock_->IsVirtual() ? std::nullopt : next_timer;
-      if (clock_->IsVirtual() && next_timer && *next_timer <= clock_->Now()) wait_until = TimePoint::min();
+      if (clock_->IsVirtual() && next_timer && *next_timer <= clock_->Now())
+        wait_until = TimePoint::min();
       if (wait_until && *wait_until == TimePoint::min()) {
         pool_.Wait(std::chrono::system_clock::now(), finished);
       } else {
@@ -86,7 +89,7 @@ RunResult Executor::Run() {
         in_flight_.erase(it);
         if (frame->aborted || frame->generation != gen) continue;
         TaskDone(frame.get(), std::move(d.result));
-          dead_jobs_.clear();
+        dead_jobs_.clear();
       }
       if (!finished.empty()) continue;
     }

@@ -23,21 +23,50 @@ namespace wharf::engine {
 
 // The Step Functions history event types wharf records (GetExecutionHistory's `type`).
 enum class EventType : uint8_t {
-  kExecutionStarted, kExecutionSucceeded, kExecutionFailed, kExecutionTimedOut, kExecutionAborted,
-  kPassStateEntered, kPassStateExited,
-  kTaskStateEntered, kTaskStateExited, kTaskStateAborted,
-  kTaskScheduled, kTaskStarted, kTaskSucceeded, kTaskFailed, kTaskTimedOut,
-  kLambdaFunctionScheduled, kLambdaFunctionStarted, kLambdaFunctionSucceeded,
-  kLambdaFunctionFailed, kLambdaFunctionTimedOut,
-  kChoiceStateEntered, kChoiceStateExited,
-  kWaitStateEntered, kWaitStateExited, kWaitStateAborted,
-  kSucceedStateEntered, kSucceedStateExited,
+  kExecutionStarted,
+  kExecutionSucceeded,
+  kExecutionFailed,
+  kExecutionTimedOut,
+  kExecutionAborted,
+  kPassStateEntered,
+  kPassStateExited,
+  kTaskStateEntered,
+  kTaskStateExited,
+  kTaskStateAborted,
+  kTaskScheduled,
+  kTaskStarted,
+  kTaskSucceeded,
+  kTaskFailed,
+  kTaskTimedOut,
+  kLambdaFunctionScheduled,
+  kLambdaFunctionStarted,
+  kLambdaFunctionSucceeded,
+  kLambdaFunctionFailed,
+  kLambdaFunctionTimedOut,
+  kChoiceStateEntered,
+  kChoiceStateExited,
+  kWaitStateEntered,
+  kWaitStateExited,
+  kWaitStateAborted,
+  kSucceedStateEntered,
+  kSucceedStateExited,
   kFailStateEntered,
-  kParallelStateEntered, kParallelStateExited, kParallelStateStarted, kParallelStateSucceeded,
-  kParallelStateFailed, kParallelStateAborted,
-  kMapStateEntered, kMapStateExited, kMapStateStarted, kMapStateSucceeded, kMapStateFailed,
+  kParallelStateEntered,
+  kParallelStateExited,
+  kParallelStateStarted,
+  kParallelStateSucceeded,
+  kParallelStateFailed,
+  kParallelStateAborted,
+  kMapStateEntered,
+  kMapStateExited,
+  kMapStateStarted,
+  kMapStateSucceeded,
+  kMapStateFailed,
   kMapStateAborted,
-  kMapIterationStarted, kMapIterationSucceeded, kMapIterationFailed, kMapIterationAborted,
+  kMapIterationStarted,
+  kMapIterationSucceeded,
+  kMapIterationFailed,
+  kMapIterationAborted,
 };
 std::string_view EventTypeName(EventType t);  // "ExecutionStarted", ...
 
@@ -53,11 +82,11 @@ struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
   TimePoint timestamp;
-  const asl::State* state = nullptr;   // the state the event is about, if any
-  Json data;                           // input, output or parameters, as the type implies
-  Json assigned;                       // for StateExited: the variables Assign set, or null
+  const asl::State* state = nullptr;       // the state the event is about, if any
+  Json data;                               // input, output or parameters, as the type implies
+  Json assigned;                           // for StateExited: the variables Assign set, or null
   std::shared_ptr<const Failure> failure;  // for failure events
-  int64_t index = -1;                  // Map iteration index, or MapStateStarted length
+  int64_t index = -1;                      // Map iteration index, or MapStateStarted length
   EventType type = EventType::kExecutionStarted;
 
   std::string_view type_name() const { return EventTypeName(type); }
@@ -74,28 +103,29 @@ struct RunOptions {
   bool record_history = true;
   std::map<std::string, tasks::FunctionSpec> functions;
   std::string state_machine_name = "wharf";
-  std::string execution_name;          // empty: a new UUID
-  bool express = false;                // an Express execution (its ARN differs)
-  bool synchronous = false;            // started by StartSyncExecution (no RedriveCount in $$)
+  std::string execution_name;  // empty: a new UUID
+  bool express = false;        // an Express execution (its ARN differs)
+  bool synchronous = false;    // started by StartSyncExecution (no RedriveCount in $$)
   std::string region = "us-east-1";
   std::string account = "111111111111";
-  Clock* clock = nullptr;              // nullptr: the system clock
-  uint64_t random_seed = 0;            // 0: seeded from the OS
+  Clock* clock = nullptr;    // nullptr: the system clock
+  uint64_t random_seed = 0;  // 0: seeded from the OS
   // Runs a task whose Resource is not a function this engine knows (tests inject fakes here).
   // Returning std::nullopt means "not handled".
-  std::function<std::optional<tasks::InvocationResult>(const std::string& resource, const Json& input)>
+  std::function<std::optional<tasks::InvocationResult>(const std::string& resource,
+                                                       const Json& input)>
       resource_hook;
-  int max_parallel_tasks = 64;         // function processes running at once
+  int max_parallel_tasks = 64;  // function processes running at once
 };
 
 struct RunResult {
   ExecutionStatus status = ExecutionStatus::kRunning;
-  Json output;                          // when succeeded
-  std::optional<std::string> error;     // when failed; absent when AWS reports none
+  Json output;                       // when succeeded
+  std::optional<std::string> error;  // when failed; absent when AWS reports none
   std::optional<std::string> cause;
   std::vector<HistoryEvent> history;
-  int64_t transitions = 0;              // states entered, for benchmarks
-  std::string execution_name;           // as given, or the UUID chosen
+  int64_t transitions = 0;     // states entered, for benchmarks
+  std::string execution_name;  // as given, or the UUID chosen
   std::string execution_arn;
 };
 

@@ -76,8 +76,10 @@ TEST(Run, RetryBacksOffOnTheVirtualClockAndKeepsCountersPerRetrier) {
   o.clock = &clock;
   // Fails with "Busy" on the first two calls, then succeeds.
   std::string counter = dir.path() + "/n";
-  o.functions["flaky"] = Sh("flaky", "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n+1)) > " +
-                                         counter + "; if [ $n -lt 2 ]; then echo '{\"errorType\":\"Busy\",\"errorMessage\":\"later\"}'; exit 1; fi; cat");
+  o.functions["flaky"] =
+      Sh("flaky", "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n+1)) > " + counter +
+                      "; if [ $n -lt 2 ]; then echo "
+                      "'{\"errorType\":\"Busy\",\"errorMessage\":\"later\"}'; exit 1; fi; cat");
   auto r = RunExecution(m, J(R"({"v":1})"), o);
   ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.cause.value_or("");
   EXPECT_EQ(r.output, J(R"({"v":1})"));
@@ -119,7 +121,8 @@ TEST(Run, ParallelBranchesRunTheirFunctionsAtTheSameTime) {
     {"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:stamp","End":true}}},
     {"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:stamp","End":true}}}]}}})");
   RunOptions o;
-  o.functions["stamp"] = Sh("stamp", "s=$(date +%s%N); sleep 0.4; e=$(date +%s%N); echo \"[$s,$e]\"");
+  o.functions["stamp"] =
+      Sh("stamp", "s=$(date +%s%N); sleep 0.4; e=$(date +%s%N); echo \"[$s,$e]\"");
   auto r = RunExecution(m, J("{}"), o);
   ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.cause.value_or("");
   ASSERT_EQ(r.output.size(), 3u);
@@ -137,7 +140,8 @@ TEST(Run, MapHonoursMaxConcurrency) {
   auto m = Machine(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,"End":true,
     "ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:stamp","End":true}}}}}})");
   RunOptions o;
-  o.functions["stamp"] = Sh("stamp", "s=$(date +%s%N); sleep 0.2; e=$(date +%s%N); echo \"[$s,$e]\"");
+  o.functions["stamp"] =
+      Sh("stamp", "s=$(date +%s%N); sleep 0.2; e=$(date +%s%N); echo \"[$s,$e]\"");
   auto r = RunExecution(m, J("[1,2,3,4,5,6]"), o);
   ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.cause.value_or("");
   std::vector<std::pair<double, int>> edges;
@@ -180,14 +184,16 @@ TEST(Run, HistoryQuotaStopsAt25000Events) {
 }
 
 TEST(Run, ExecutionTimeoutSecondsTimesOutOnTheVirtualClock) {
-  auto m = Machine(R"({"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}})");
+  auto m = Machine(
+      R"({"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}})");
   VirtualClock clock(TimePoint{});
   RunOptions o;
   o.clock = &clock;
   auto r = RunExecution(m, J("{}"), o);
   EXPECT_EQ(r.status, ExecutionStatus::kTimedOut);
   EXPECT_EQ(r.history.back().type, EventType::kExecutionTimedOut);
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(clock.Now() - TimePoint{}).count(), 10);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(clock.Now() - TimePoint{}).count(),
+            10);
 }
 
 TEST(Run, VariablesAssignedInAMapIterationStayInside) {
@@ -200,7 +206,8 @@ TEST(Run, VariablesAssignedInAMapIterationStayInside) {
   RunOptions o;
   auto r = RunExecution(m, J("[1,2]"), o);
   ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.cause.value_or("");
-  EXPECT_EQ(r.output, J(R"({"outer":"o","results":[{"seen":"o","mine":1},{"seen":"o","mine":2}]})"));
+  EXPECT_EQ(r.output,
+            J(R"({"outer":"o","results":[{"seen":"o","mine":1},{"seen":"o","mine":2}]})"));
 }
 
 TEST(Run, MissingFunctionIsAClearTaskError) {

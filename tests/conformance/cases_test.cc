@@ -70,13 +70,12 @@ TEST(Cases, RebuildsStatesFromHistory) {
   EXPECT_EQ(HistoryTypes(events).front(), "ExecutionStarted");
   EXPECT_EQ(HistoryTypes(events).size(), 8u);
   // Exits pair with entries by name in FIFO order; states that never exited have no output.
-  EXPECT_EQ(
-      StatesFromHistory(events).Dump(),
-      R"([{"name":"M","type":"Map","enteredInput":[1,2]},)"
-      R"({"name":"P","type":"Pass","enteredInput":1,"exitedOutput":"a",)"
-      R"("assignedVariables":{"v":"1"}},)"
-      R"({"name":"P","type":"Pass","enteredInput":2,"exitedOutput":"b"},)"
-      R"({"name":"F","type":"Fail","enteredInput":{"x":1}}])");
+  EXPECT_EQ(StatesFromHistory(events).Dump(),
+            R"([{"name":"M","type":"Map","enteredInput":[1,2]},)"
+            R"({"name":"P","type":"Pass","enteredInput":1,"exitedOutput":"a",)"
+            R"("assignedVariables":{"v":"1"}},)"
+            R"({"name":"P","type":"Pass","enteredInput":2,"exitedOutput":"b"},)"
+            R"({"name":"F","type":"Fail","enteredInput":{"x":1}}])");
 }
 
 }  // namespace
