@@ -37,22 +37,6 @@ std::string_view EventTypeName(EventType t) {
   return "Unknown";
 }
 
-const char* ExecutionStatusName(ExecutionStatus s) {
-  switch (s) {
-    case ExecutionStatus::kRunning:
-      return "RUNNING";
-    case ExecutionStatus::kSucceeded:
-      return "SUCCEEDED";
-    case ExecutionStatus::kFailed:
-      return "FAILED";
-    case ExecutionStatus::kTimedOut:
-      return "TIMED_OUT";
-    case ExecutionStatus::kAborted:
-      return "ABORTED";
-  }
-  return "UNKNOWN";
-}
-
 namespace {
 
 Json Text(const Json& doc) { return Json::String(doc.Dump()); }

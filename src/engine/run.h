@@ -17,6 +17,7 @@
 #include "asl/definition.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "store/state_store.h"
 #include "tasks/function_runner.h"
 
 namespace wharf::engine {
@@ -94,8 +95,9 @@ struct HistoryEvent {
   Json ToJson() const;   // {"id","previousEventId","timestamp","type","<x>EventDetails":{...}}
 };
 
-enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
-const char* ExecutionStatusName(ExecutionStatus s);  // "SUCCEEDED", ...
+// The store's execution statuses (AWS's values); the engine ends executions in one of them.
+using store::ExecutionStatus;
+using store::ExecutionStatusName;  // "SUCCEEDED", ...
 
 struct RunOptions {
   // AWS service quotas: 256 KiB payloads and 25,000 history events. Off with --no-quotas.
