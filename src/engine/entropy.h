@@ -3,6 +3,7 @@
 // Thread-safety: FreshSeed may be called from any thread; a RandomEntropy belongs to one executor.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +33,11 @@ class Xoshiro256 {
     s_[3] = Rotl(s_[3], 45);
     return result;
   }
+  // The generator's whole state, for an execution's snapshot.
+  std::array<uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& s) {
+    for (int i = 0; i < 4; ++i) s_[i] = s[i];
+  }
 
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -60,6 +66,8 @@ class RandomEntropy final : public asl::Entropy {
     return FormatUuidV4(hi, rng_());
   }
   uint64_t NextRandom() override { return rng_(); }
+  Xoshiro256& generator() { return rng_; }
+  const Xoshiro256& generator() const { return rng_; }
 
  private:
   Xoshiro256 rng_;

@@ -1,6 +1,8 @@
 // Executor: running states, errors and retries, history (see executor.h).
 #include "engine/executor.h"
 
+#include <algorithm>
+
 namespace wharf::engine::internal {
 
 static EventType ExitedType(StateType t);
@@ -53,6 +55,7 @@ void Executor::Finish(ExecutionStatus status, Json output, std::optional<std::st
   if (cause && cause->empty()) cause.reset();
   EventType type = status == ExecutionStatus::kSucceeded  ? EventType::kExecutionSucceeded
                    : status == ExecutionStatus::kTimedOut ? EventType::kExecutionTimedOut
+                   : status == ExecutionStatus::kAborted  ? EventType::kExecutionAborted
                                                           : EventType::kExecutionFailed;
   Emit(root_.get(), type, nullptr, output, error, cause);
   result_.output = std::move(output);
@@ -70,9 +73,13 @@ const Json& Executor::Context(Frame* f, const State& s) {
     // AWS gives RetryCount only to the states that can retry.
     if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap)
       st.emplace_back("RetryCount", Json::Int(f->retry_count));
-    f->context = Json::Object({{"Execution", execution_context_},
-                               {"State", Json::Object(std::move(st))},
-                               {"StateMachine", machine_context_}});
+    std::vector<JsonMember> ctx;
+    ctx.emplace_back("Execution", execution_context_);
+    ctx.emplace_back("State", Json::Object(std::move(st)));
+    ctx.emplace_back("StateMachine", machine_context_);
+    if (!f->token.empty())
+      ctx.emplace_back("Task", Json::Object({{"Token", Json::String(f->token)}}));
+    f->context = Json::Object(std::move(ctx));
   }
   return f->context;
 }
@@ -164,6 +171,18 @@ void Executor::RunFrame(Frame* f, Action action) {
       f->context = Json();
       more = Attempt(f);
       break;
+    case Action::kTaskTimeout: {
+      more = false;
+      std::string id = f->task_id;
+      tasks::InvocationResult r;
+      r.error = MakeError("States.Timeout", "");
+      if (ApplyTaskResult(id, std::move(r))) dropped_tasks_.push_back(std::move(id));
+      break;
+    }
+    case Action::kHeartbeat:
+      more = false;
+      heartbeat_checks_.push_back(f->task_id);
+      break;
     case Action::kWaitDone: {
       const State& s = f->sm->states[f->state];
       asl::Env env = MakeEnv(f, s, f->effective);
@@ -205,6 +224,17 @@ void Executor::RunFrame(Frame* f, Action action) {
 
 bool Executor::Attempt(Frame* f) {
   const State& s = f->sm->states[f->state];
+  // A .waitForTaskToken task of the durable engine gets its token before Parameters, which pass
+  // it on from $$.Task.Token.
+  if (!f->token.empty()) {
+    f->token.clear();
+    f->context = Json();
+  }
+  if (deferred_tasks_ && s.type == StateType::kTask && s.resource.ends_with(".waitForTaskToken")) {
+    f->token = entropy_.NewUuid() + entropy_.NewUuid();
+    f->token.erase(std::remove(f->token.begin(), f->token.end(), '-'), f->token.end());
+    f->context = Json();
+  }
   asl::Env env = MakeEnv(f, s, f->input);
   if (s.input_path.present) {
     auto effective = asl::ApplyInputPath(s, f->input, env);

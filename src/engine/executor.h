@@ -40,7 +40,56 @@ class Executor {
         entropy_(options.random_seed ? options.random_seed : FreshSeed()),
         pool_(options.max_parallel_tasks) {}
 
+  // Runs the execution to its end, in memory (RunExecution).
   RunResult Run();
+
+  // ---- Stepping, for the durable engine (engine.cc) ----
+  // The engine drives the same states step by step: Begin (or Restore), then Drain after each
+  // input (a task result, a due timer), committing what TakeHistory/TakeOutgoing/Snapshot return
+  // before it acts on them. With `deferred_tasks`, StartTask hands function calls to the engine
+  // (TakeOutgoing) instead of running them on the executor's own pool.
+  struct Identity {
+    std::string machine_name;
+    std::string name;
+    std::string arn;
+    TimePoint start;
+    int64_t redrive_count = 0;
+  };
+  struct OutgoingTask {
+    std::string attempt_id;  // the store's ticket and the function's WHARF_ATTEMPT_ID
+    const tasks::FunctionSpec* spec = nullptr;
+    tasks::Invocation invocation;
+    std::string token;  // .waitForTaskToken: the token in $$.Task.Token
+  };
+  void set_deferred_tasks() { deferred_tasks_ = true; }
+  void Begin(const Identity& id);  // emits ExecutionStarted, readies the start state
+  void Drain();                    // runs until every frame waits or the execution ends
+  std::optional<TimePoint> NextWake() const;  // the earliest timer or execution deadline
+  void FireDue(TimePoint now);                // timers due by `now`, the execution timeout
+  // Applies a deferred task's result; false when nothing waits for it any more.
+  bool ApplyTaskResult(const std::string& attempt_id, tasks::InvocationResult result);
+  // The in-flight tasks' attempt ids whose waiting frame is gone (aborted branches).
+  std::vector<std::string> TakeDroppedTasks();
+  std::vector<std::string> InFlightTasks() const;
+  // The waitForTaskToken tasks whose HeartbeatSeconds timer is due: the engine answers each
+  // with HeartbeatResult (the time of the last heartbeat, or nullopt for none).
+  std::vector<std::string> TakeHeartbeatChecks();
+  void HeartbeatResult(const std::string& attempt_id, std::optional<TimePoint> last);
+  void Stop(std::optional<std::string> error, std::optional<std::string> cause);
+  // Re-enters the state where a closed execution stopped (RedriveExecution). REQUIRES: restored
+  // from the snapshot the execution closed with, and not succeeded.
+  void Redrive(TimePoint now);
+  std::vector<HistoryEvent> TakeHistory();
+  std::vector<OutgoingTask> TakeOutgoing();
+  Json Snapshot() const;
+  static Result<std::unique_ptr<Executor>> Restore(std::shared_ptr<const StateMachine> machine,
+                                                   const Json& snapshot,
+                                                   const RunOptions& options);
+  bool done() const { return done_; }
+  const RunResult& result() const { return result_; }
+  int64_t redrive_count() const { return redrive_count_; }
+  const Json& input() const { return input_; }
+  TimePoint start_time() const { return start_time_; }
 
  private:
   struct Job;
@@ -68,6 +117,8 @@ class Executor {
     bool job_started = false;     // Map/ParallelStateStarted emitted this attempt
     bool task_is_invoke = false;  // lambda:invoke (Task*) vs function ARN
     bool log_tail = false;        // lambda:invoke with LogType "Tail"
+    std::string token;            // .waitForTaskToken: this attempt's task token
+    std::string task_id;          // the attempt id of the task it waits for, if any
   };
   struct Job {
     Frame* owner = nullptr;
@@ -82,7 +133,9 @@ class Executor {
     asl::Tolerance tolerance;
     bool finished = false;
   };
-  enum class Action { kEnter, kAttempt, kWaitDone, kStartIteration };
+  // kTaskTimeout and kHeartbeat are the deferred .waitForTaskToken task's TimeoutSeconds and
+  // HeartbeatSeconds (a process's own timeout is the function runner's).
+  enum class Action { kEnter, kAttempt, kWaitDone, kStartIteration, kTaskTimeout, kHeartbeat };
   struct Ready {
     std::shared_ptr<Frame> frame;
     Action action;
@@ -112,6 +165,13 @@ class Executor {
   bool StartTask(Frame* f, const State& s, const Json& params);
   void TaskDone(Frame* f, tasks::InvocationResult result);
   Json InvokeResult(const tasks::InvocationResult& r, bool log_tail);
+  void SetIdentity(const Identity& id);  // the context object's Execution and StateMachine
+  void Start(TimePoint start);           // the root frame and ExecutionStarted
+  void OnTimer(Frame* f, Action action);
+  // The snapshot and its inverse (executor_snapshot.cc).
+  struct SnapshotIndex;
+  Json SaveFrame(const Frame& f, const SnapshotIndex& index) const;
+  Status LoadFrame(Frame& f, const Json& j);
   bool StartJob(Frame* f, const State& s);
   void StartChild(Job* job, size_t i);
   void ChildDone(Job* job, size_t slot, bool ok, Json output, std::optional<std::string> error,
@@ -137,10 +197,26 @@ class Executor {
   bool done_ = false;
   int64_t event_count_ = 0;
   std::deque<Ready> ready_;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  // A priority queue whose items the snapshot can read.
+  struct TimerQueue : std::priority_queue<Timer, std::vector<Timer>, std::greater<>> {
+    const std::vector<Timer>& items() const { return c; }
+  };
+  TimerQueue timers_;
+  std::optional<TimePoint> execution_deadline_;
+  bool deferred_tasks_ = false;
+  int64_t redrive_count_ = 0;
+  TimePoint start_time_;
+  std::vector<OutgoingTask> outgoing_;
+  std::vector<std::string> dropped_tasks_;
+  std::vector<std::string> heartbeat_checks_;
+  Identity identity_;
   uint64_t timer_seq_ = 0;
-  std::unordered_map<uint64_t, std::pair<std::shared_ptr<Frame>, uint64_t>>
-      in_flight_;  // ticket -> frame, gen
+  struct InFlight {
+    std::shared_ptr<Frame> frame;
+    uint64_t generation;
+    std::string attempt_id;
+  };
+  std::unordered_map<uint64_t, InFlight> in_flight_;  // by ticket
   uint64_t next_ticket_ = 1;
   std::shared_ptr<Frame> root_;
   Json execution_context_, machine_context_;

@@ -83,13 +83,25 @@ bool Executor::StartTask(Frame* f, const State& s, const Json& params) {
   inv.execution_arn = execution_context_.find("Id")->as_string();
   inv.attempt_id = inv.execution_arn + "/" + std::to_string(f->entered_event) + "/" +
                    std::to_string(f->retry_count);
-  if (*timeout) inv.timeout = std::chrono::seconds(**timeout);
+  // A token task's TimeoutSeconds bounds the wait for SendTask*, not the function's run.
+  if (*timeout && f->token.empty()) inv.timeout = std::chrono::seconds(**timeout);
   // AWS words a function's error object differently per resource: Python's json.dumps style for
   // a function ARN, compact JSON for lambda:invoke (see the recorded error_handling cases).
   inv.cause_format = f->task_is_invoke ? tasks::CauseFormat::kCompact : tasks::CauseFormat::kPython;
   uint64_t ticket = next_ticket_++;
-  in_flight_[ticket] = {f->shared_from_this(), f->generation};
+  f->task_id = inv.attempt_id;
+  in_flight_[ticket] = {f->shared_from_this(), f->generation, inv.attempt_id};
   const tasks::FunctionSpec* spec = &it->second;
+  if (deferred_tasks_) {
+    if (!f->token.empty()) {
+      auto heartbeat = asl::ResolveIntOrPath(s.heartbeat_seconds, env, "HeartbeatSecondsPath");
+      if (!heartbeat.ok()) return HandleError(f, s, heartbeat.error(), false);
+      if (*timeout) SetTimer(f, clock_->Now() + std::chrono::seconds(**timeout), Action::kTaskTimeout);
+      if (*heartbeat) SetTimer(f, clock_->Now() + std::chrono::seconds(**heartbeat), Action::kHeartbeat);
+    }
+    outgoing_.push_back(OutgoingTask{inv.attempt_id, spec, std::move(inv), f->token});
+    return false;
+  }
   pool_.Submit(ticket, [spec, inv = std::move(inv)] { return tasks::Invoke(*spec, inv); });
   return false;
 }
@@ -146,16 +158,20 @@ Json Executor::InvokeResult(const tasks::InvocationResult& r, bool log_tail) {
 
 void Executor::TaskDone(Frame* f, tasks::InvocationResult r) {
   now_ = clock_->Now();
+  // A token task's timeout and heartbeat timers are stale now.
+  if (!f->token.empty()) ++f->generation;
+  f->task_id.clear();
   const State& s = f->sm->states[f->state];
   bool invoke = f->task_is_invoke;
   if (r.ok) {
-    Json result = invoke ? InvokeResult(r, f->log_tail) : r.output;
+    // A token task's result is what SendTaskSuccess sent, not the invocation's.
+    Json result = invoke && f->token.empty() ? InvokeResult(r, f->log_tail) : r.output;
     Emit(f, invoke ? EventType::kTaskSucceeded : EventType::kLambdaFunctionSucceeded, &s, result);
     if (Complete(f, s, std::move(result), true))
       ready_.push_back({f->shared_from_this(), Action::kEnter, f->generation});
     return;
   }
-  bool timed_out = r.error.code == "States.Timeout";
+  bool timed_out = r.error.code == "States.Timeout" || r.error.code == "States.HeartbeatTimeout";
   EventType type =
       invoke ? (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed)
              : (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed);

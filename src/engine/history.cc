@@ -10,7 +10,7 @@ std::string_view EventTypeName(EventType t) {
     return #x;
     WHARF_EVENT(ExecutionStarted)
     WHARF_EVENT(ExecutionSucceeded) WHARF_EVENT(ExecutionFailed) WHARF_EVENT(
-        ExecutionTimedOut) WHARF_EVENT(ExecutionAborted) WHARF_EVENT(PassStateEntered)
+        ExecutionTimedOut) WHARF_EVENT(ExecutionAborted) WHARF_EVENT(ExecutionRedriven) WHARF_EVENT(PassStateEntered)
         WHARF_EVENT(PassStateExited) WHARF_EVENT(TaskStateEntered) WHARF_EVENT(
             TaskStateExited) WHARF_EVENT(TaskStateAborted) WHARF_EVENT(TaskScheduled)
             WHARF_EVENT(TaskStarted) WHARF_EVENT(TaskSucceeded) WHARF_EVENT(TaskFailed) WHARF_EVENT(
@@ -120,7 +120,9 @@ Json HistoryEvent::Details() const {
       break;
     case EventType::kTaskScheduled:
       m.emplace_back("resourceType", Json::String("lambda"));
-      m.emplace_back("resource", Json::String("invoke"));
+      m.emplace_back("resource", Json::String(state && state->resource.ends_with(".waitForTaskToken")
+                                                  ? "invoke.waitForTaskToken"
+                                                  : "invoke"));
       m.emplace_back("region", Json::String("us-east-1"));
       m.emplace_back("parameters", Text(data));
       break;
@@ -132,6 +134,9 @@ Json HistoryEvent::Details() const {
       m.emplace_back("resource", Json::String(state ? state->resource : ""));
       m.emplace_back("input", Text(data));
       m.emplace_back("inputDetails", NotTruncated());
+      break;
+    case EventType::kExecutionRedriven:
+      m.emplace_back("redriveCount", Json::Int(index));
       break;
     case EventType::kMapStateStarted:
       m.emplace_back("length", Json::Int(index));
@@ -158,6 +163,17 @@ Json HistoryEvent::ToJson() const {
   Json d = Details();
   if (!d.is_null()) m.emplace_back(DetailsKey(type), std::move(d));
   return Json::Object(std::move(m));
+}
+
+store::HistoryRecord HistoryEvent::ToRecord() const {
+  store::HistoryRecord r;
+  r.id = id;
+  r.previous_id = previous_event_id;
+  r.type = std::string(EventTypeName(type));
+  r.timestamp = timestamp;
+  Json d = Details();
+  r.details = d.is_null() ? "{}" : Json::Object({{DetailsKey(type), std::move(d)}}).Dump();
+  return r;
 }
 
 }  // namespace wharf::engine

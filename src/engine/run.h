@@ -29,6 +29,7 @@ enum class EventType : uint8_t {
   kExecutionFailed,
   kExecutionTimedOut,
   kExecutionAborted,
+  kExecutionRedriven,
   kPassStateEntered,
   kPassStateExited,
   kTaskStateEntered,
@@ -87,12 +88,13 @@ struct HistoryEvent {
   Json data;                               // input, output or parameters, as the type implies
   Json assigned;                           // for StateExited: the variables Assign set, or null
   std::shared_ptr<const Failure> failure;  // for failure events
-  int64_t index = -1;                      // Map iteration index, or MapStateStarted length
+  int64_t index = -1;  // Map iteration index, MapStateStarted length, or redrive count
   EventType type = EventType::kExecutionStarted;
 
   std::string_view type_name() const { return EventTypeName(type); }
   Json Details() const;  // e.g. {"name": "...", "input": "...", "inputDetails": {...}}
   Json ToJson() const;   // {"id","previousEventId","timestamp","type","<x>EventDetails":{...}}
+  store::HistoryRecord ToRecord() const;  // as the store keeps it
 };
 
 // The store's execution statuses (AWS's values); the engine ends executions in one of them.

@@ -609,6 +609,7 @@ InvocationResult Invoke(const FunctionSpec& spec, const Invocation& invocation) 
   env["WHARF_EXECUTION_ARN"] = invocation.execution_arn;
   env["WHARF_DEADLINE_MS"] = std::to_string(deadline_ms);
   env["WHARF_ATTEMPT_ID"] = invocation.attempt_id;
+  env["WHARF_ATTEMPT_NUMBER"] = std::to_string(invocation.attempt_number);
   std::vector<std::string> envs;
   envs.reserve(env.size());
   for (const auto& [k, v] : env) envs.push_back(k + "=" + v);

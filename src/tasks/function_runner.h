@@ -98,6 +98,9 @@ struct Invocation {
   Json payload;  // written to stdin
   std::string execution_arn;
   std::string attempt_id;
+  // 1 for the first run of this attempt id; more when the durable engine runs it again because
+  // its process was lost (a crash or kill of wharf while it ran).
+  int64_t attempt_number = 1;
   std::optional<std::chrono::milliseconds> timeout;  // the state's TimeoutSeconds, if shorter
   CauseFormat cause_format = CauseFormat::kCompact;  // for an errorType object's cause
 };

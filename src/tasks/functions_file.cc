@@ -17,7 +17,8 @@ using std::chrono::milliseconds;
 constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;  // one year, the longest execution
 // Set by the runner for every invocation; a function's env may not name them.
 constexpr const char* kReservedEnv[] = {"WHARF_FUNCTION_NAME", "WHARF_EXECUTION_ARN",
-                                        "WHARF_DEADLINE_MS", "WHARF_ATTEMPT_ID"};
+                                        "WHARF_DEADLINE_MS", "WHARF_ATTEMPT_ID",
+                                        "WHARF_ATTEMPT_NUMBER"};
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
