@@ -1,4 +1,5 @@
 // The `wharf` command line. Thread-safety: single-threaded entry point.
+// The client commands (start, executions, describe, history, stop, redrive) are in client*.cc.
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "asl/definition.h"
+#include "cli/client.h"
 #include "cli/common.h"
 #include "cli/serve.h"
 #include "core/memory.h"
@@ -25,6 +27,12 @@ Usage:
   wharf run DEFINITION.json [--input FILE|-] [--functions FILE] [--history] [--no-quotas] [--pretty]
   wharf validate DEFINITION.json
   wharf serve [--project wharf.yaml] [--http HOST:PORT] [--data DIR] [--unauthenticated]
+  wharf start MACHINE [--name N] [--input JSON | --input-file F] [--wait]
+  wharf executions [MACHINE] [--status S] [--limit N] [--json]
+  wharf describe EXECUTION [--json]
+  wharf history EXECUTION [--reverse] [--json]
+  wharf stop EXECUTION [--error E] [--cause C]
+  wharf redrive EXECUTION
   wharf help [COMMAND]
   wharf --help | --version
 
@@ -32,9 +40,17 @@ Commands:
   run        Runs one execution of a state machine and prints its output as JSON.
   validate   Checks a definition and prints "valid" or what is wrong and where.
   serve      Serves the project's state machines through the Step Functions API.
+  start      Starts an execution through that API (and waits for it with --wait).
+  executions Lists executions.
+  describe   Shows an execution.
+  history    Prints an execution's history events.
+  stop       Stops a running execution.
+  redrive    Restarts a failed execution from where it failed.
   help       Shows help for a command.
 
-Run `wharf help run` for the exit codes and options of `run`.
+Run `wharf help run` for the exit codes and options of `run`. The client commands (start ...
+redrive) find the API through --endpoint, --project, $WHARF_ENDPOINT or ./wharf.yaml and sign
+with $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY; `wharf help start` says how.
 )";
 
 constexpr const char* kRunHelp = R"(wharf run DEFINITION.json [options]
@@ -81,6 +97,7 @@ Options:
   --unauthenticated   Accept unsigned requests (local use only).
 )";
 
+using wharf::cli::ClientCommandHelp;
 using wharf::cli::Fail;
 using wharf::cli::ReadFile;
 
@@ -199,21 +216,30 @@ int main(int argc, char** argv) {
       std::fputs(kValidateHelp, stdout);
     else if (args[0] == "serve")
       std::fputs(kServeHelp, stdout);
+    else if (const char* help = ClientCommandHelp(args[0]))
+      std::fputs(help, stdout);
     else
       return Fail("no help for unknown command '" + args[0] + "'");
     return 0;
   }
   for (auto& a : args)
     if (a == "--help" || a == "-h") {
-      std::fputs(command == "run"        ? kRunHelp
-                 : command == "validate" ? kValidateHelp
-                 : command == "serve"    ? kServeHelp
-                                         : kUsage,
+      std::fputs(command == "run"             ? kRunHelp
+                 : command == "validate"      ? kValidateHelp
+                 : command == "serve"         ? kServeHelp
+                 : ClientCommandHelp(command) ? ClientCommandHelp(command)
+                                              : kUsage,
                  stdout);
       return 0;
     }
   if (command == "run") return Run(args);
   if (command == "validate") return Validate(args);
   if (command == "serve") return wharf::cli::Serve(args);
+  if (command == "start") return wharf::cli::StartCommand(args);
+  if (command == "executions") return wharf::cli::ExecutionsCommand(args);
+  if (command == "describe") return wharf::cli::DescribeCommand(args);
+  if (command == "history") return wharf::cli::HistoryCommand(args);
+  if (command == "stop") return wharf::cli::StopCommand(args);
+  if (command == "redrive") return wharf::cli::RedriveCommand(args);
   return Fail("unknown command '" + command + "' (see `wharf --help`)");
 }
