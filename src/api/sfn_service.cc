@@ -1,177 +1,80 @@
-// SfnService (see sfn_service.h). Shapes follow the Step Functions API reference.
+// SfnService (see sfn_service.h): construction and the action table. The actions live in
+// sfn_machines.cc (state machines), sfn_executions.cc (execution reads) and sfn_run.cc (what the
+// engine does, and StartSyncExecution). Shapes follow the Step Functions API reference.
 #include "api/sfn_service.h"
 
-#include <algorithm>
+#include <utility>
 
-#include "engine/run.h"
+#include "api/sfn_request.h"
 
 namespace wharf::api {
 
-namespace {
-
-Error AwsError(std::string type, std::string message) {
-  return MakeError(std::move(type), std::move(message));
+std::string StateMachineArn(const SfnOptions& options, std::string_view name) {
+  return "arn:aws:states:" + options.region + ":" + options.account +
+         ":stateMachine:" + std::string(name);
 }
 
-// Step Functions returns times as epoch seconds with a fraction.
-Json EpochSeconds(TimePoint t) {
-  return Json::Double(static_cast<double>(ToUnixMillis(t)) / 1000.0);
+store::StateMachine ProjectStateMachine(const SfnOptions& options, std::string name,
+                                        std::string definition, store::MachineType type) {
+  store::StateMachine m;
+  m.arn = StateMachineArn(options, name);
+  m.name = std::move(name);
+  m.definition = std::move(definition);
+  m.type = type;
+  m.role_arn = "arn:aws:iam::" + options.account + ":role/wharf";
+  m.config = "{}";
+  return m;
 }
 
-const std::string* StringField(const Json& request, std::string_view key) {
-  const Json* v = request.find(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
+SfnService::SfnService(store::StateStore* store, engine::Engine* engine, SfnOptions options)
+    : store_(store), engine_(engine), options_(std::move(options)) {}
+
+std::string SfnService::StateMachineArn(std::string_view name) const {
+  return api::StateMachineArn(options_, name);
 }
 
-}  // namespace
-
-SfnService::SfnService(std::vector<StateMachineEntry> machines, SfnOptions options)
-    : machines_(std::move(machines)), options_(std::move(options)) {
-  std::sort(machines_.begin(), machines_.end(),
-            [](const StateMachineEntry& a, const StateMachineEntry& b) { return a.name < b.name; });
+std::string SfnService::ExecutionArn(std::string_view machine, std::string_view name) const {
+  return "arn:aws:states:" + options_.region + ":" + options_.account +
+         ":execution:" + std::string(machine) + ":" + std::string(name);
 }
 
-std::string SfnService::StateMachineArn(const std::string& name) const {
-  return "arn:aws:states:" + options_.region + ":" + options_.account + ":stateMachine:" + name;
+Clock& SfnService::clock() const { return options_.clock ? *options_.clock : system_clock_; }
+
+std::string SfnService::DefaultRoleArn() const {
+  return "arn:aws:iam::" + options_.account + ":role/wharf";
 }
 
 Result<Json> SfnService::Handle(std::string_view action, const Json& request) const {
+  using Action = Result<Json> (SfnService::*)(const Json&) const;
+  static const std::map<std::string, Action, std::less<>> kActions = {
+      {"CreateStateMachine", &SfnService::CreateStateMachine},
+      {"UpdateStateMachine", &SfnService::UpdateStateMachine},
+      {"DescribeStateMachine", &SfnService::DescribeStateMachine},
+      {"ListStateMachines", &SfnService::ListStateMachines},
+      {"DeleteStateMachine", &SfnService::DeleteStateMachine},
+      {"ValidateStateMachineDefinition", &SfnService::ValidateDefinition},
+      {"DescribeExecution", &SfnService::DescribeExecution},
+      {"ListExecutions", &SfnService::ListExecutions},
+      {"GetExecutionHistory", &SfnService::GetExecutionHistory},
+      {"DescribeStateMachineForExecution", &SfnService::DescribeStateMachineForExecution},
+      {"StartExecution", &SfnService::StartExecution},
+      {"StopExecution", &SfnService::StopExecution},
+      {"RedriveExecution", &SfnService::RedriveExecution},
+      {"SendTaskSuccess", &SfnService::SendTaskSuccess},
+      {"SendTaskFailure", &SfnService::SendTaskFailure},
+      {"SendTaskHeartbeat", &SfnService::SendTaskHeartbeat},
+      {"StartSyncExecution", &SfnService::StartSyncExecution},
+  };
   if (!request.is_object())
-    return AwsError("SerializationException", "The request body must be a JSON object.");
-  if (action == "ValidateStateMachineDefinition") return Validate(request);
-  if (action == "ListStateMachines") return List(request);
-  if (action == "DescribeStateMachine") return Describe(request);
-  if (action == "StartSyncExecution") return StartSync(request);
-  return AwsError(
-      "UnknownOperationException",
-      "wharf does not implement the Step Functions action '" + std::string(action) + "' yet.");
-}
-
-Result<Json> SfnService::Validate(const Json& request) const {
-  const std::string* definition = StringField(request, "definition");
-  if (!definition)
-    return AwsError("ValidationException",
-                    "1 validation error detected: Value null at 'definition' failed to satisfy "
-                    "constraint: Member must not be null");
-  auto parsed = asl::ParseDefinition(*definition);
-  if (parsed.ok())
-    return Json::Object({{"result", Json::String("OK")},
-                         {"diagnostics", Json::EmptyArray()},
-                         {"truncated", Json::Bool(false)}});
-  std::vector<JsonMember> d;
-  d.emplace_back("severity", Json::String("ERROR"));
-  d.emplace_back("code", Json::String(parsed.error().code == "UnsupportedFeature"
-                                          ? "UNSUPPORTED_FEATURE"
-                                          : "SCHEMA_VALIDATION_FAILED"));
-  d.emplace_back("message", Json::String(parsed.error().message));
-  return Json::Object({{"result", Json::String("FAIL")},
-                       {"diagnostics", Json::Array({Json::Object(std::move(d))})},
-                       {"truncated", Json::Bool(false)}});
-}
-
-Result<Json> SfnService::List(const Json& request) const {
-  // Pagination: nextToken is the name to continue from; maxResults 1..1000 (default 100).
-  size_t max = 100;
-  if (const Json* m = request.find("maxResults"); m && m->is_int() && m->as_int() > 0)
-    max = static_cast<size_t>(std::min<int64_t>(m->as_int(), 1000));
-  const std::string* token = StringField(request, "nextToken");
-  JsonArray out;
-  std::string next;
-  for (auto& e : machines_) {
-    if (token && e.name < *token) continue;
-    if (out.size() == max) {
-      next = e.name;
-      break;
-    }
-    out.push_back(Json::Object({{"stateMachineArn", Json::String(StateMachineArn(e.name))},
-                                {"name", Json::String(e.name)},
-                                {"type", Json::String(e.express ? "EXPRESS" : "STANDARD")},
-                                {"creationDate", EpochSeconds(e.created)}}));
-  }
-  std::vector<JsonMember> m;
-  m.emplace_back("stateMachines", Json::Array(std::move(out)));
-  if (!next.empty()) m.emplace_back("nextToken", Json::String(next));
-  return Json::Object(std::move(m));
-}
-
-Result<const StateMachineEntry*> SfnService::Find(const Json& request) const {
-  const std::string* arn = StringField(request, "stateMachineArn");
-  if (!arn)
-    return AwsError("ValidationException",
-                    "1 validation error detected: Value null at 'stateMachineArn' failed to "
-                    "satisfy constraint: Member must not be null");
-  std::string prefix = StateMachineArn("");
-  if (arn->rfind(prefix, 0) != 0 || arn->size() == prefix.size())
-    return AwsError("InvalidArn", "Invalid Arn: '" + *arn + "'");
-  std::string name = arn->substr(prefix.size());
-  for (auto& e : machines_)
-    if (e.name == name) return &e;
-  return AwsError("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + *arn + "'");
-}
-
-Result<Json> SfnService::Describe(const Json& request) const {
-  WHARF_TRY(const StateMachineEntry* e, Find(request));
-  return Json::Object(
-      {{"stateMachineArn", Json::String(StateMachineArn(e->name))},
-       {"name", Json::String(e->name)},
-       {"status", Json::String("ACTIVE")},
-       {"definition", Json::String(e->definition)},
-       {"roleArn", Json::String("arn:aws:iam::" + options_.account + ":role/wharf")},
-       {"type", Json::String(e->express ? "EXPRESS" : "STANDARD")},
-       {"creationDate", EpochSeconds(e->created)}});
-}
-
-Result<Json> SfnService::StartSync(const Json& request) const {
-  WHARF_TRY(const StateMachineEntry* e, Find(request));
-  // "StartSyncExecution is only supported for Express state machines" (API reference).
-  if (!e->express)
-    return AwsError("StateMachineTypeNotSupported",
-                    "This operation is not supported by this type of state machine");
-  Json input = Json::EmptyObject();
-  if (const std::string* text = StringField(request, "input")) {
-    auto parsed = Json::Parse(*text);
-    if (!parsed.ok())
-      return AwsError("InvalidExecutionInput",
-                      "Invalid State Machine Execution Input: '" + parsed.error().message + "'");
-    input = std::move(*parsed);
-  }
-  engine::RunOptions options;
-  options.quotas = options_.quotas;
-  options.functions = options_.functions;
-  options.state_machine_name = e->name;
-  options.region = options_.region;
-  options.account = options_.account;
-  options.clock = options_.clock;
-  options.express = true;
-  options.synchronous = true;
-  options.record_history = false;
-  if (const std::string* name = StringField(request, "name")) options.execution_name = *name;
-  Clock* clock = options_.clock ? options_.clock : const_cast<SystemClock*>(&system_clock_);
-  TimePoint start = clock->Now();
-  engine::RunResult r = engine::RunExecution(e->machine, input, options);
-  TimePoint stop = clock->Now();
-
-  std::vector<JsonMember> m;
-  m.emplace_back("executionArn", Json::String(r.execution_arn));
-  m.emplace_back("stateMachineArn", Json::String(StateMachineArn(e->name)));
-  m.emplace_back("name", Json::String(r.execution_name));
-  m.emplace_back("startDate", EpochSeconds(start));
-  m.emplace_back("stopDate", EpochSeconds(stop));
-  m.emplace_back("status", Json::String(engine::ExecutionStatusName(r.status)));
-  m.emplace_back("input", Json::String(input.Dump()));
-  m.emplace_back("inputDetails", Json::Object({{"included", Json::Bool(true)}}));
-  if (r.status == engine::ExecutionStatus::kSucceeded) {
-    m.emplace_back("output", Json::String(r.output.Dump()));
-    m.emplace_back("outputDetails", Json::Object({{"included", Json::Bool(true)}}));
-  } else {
-    if (r.error) m.emplace_back("error", Json::String(*r.error));
-    if (r.cause) m.emplace_back("cause", Json::String(*r.cause));
-  }
-  auto billed_ms = std::max<int64_t>(100, ToUnixMillis(stop) - ToUnixMillis(start));
-  m.emplace_back("billingDetails",
-                 Json::Object({{"billedMemoryUsedInMB", Json::Int(64)},
-                               {"billedDurationInMilliseconds", Json::Int(billed_ms)}}));
-  return Json::Object(std::move(m));
+    return MakeError("SerializationException", "The request body must be a JSON object.");
+  auto it = kActions.find(action);
+  if (it == kActions.end())
+    return MakeError(
+        "UnknownOperationException",
+        "wharf does not implement the Step Functions action '" + std::string(action) + "'.");
+  Result<Json> r = (this->*(it->second))(request);
+  if (!r.ok()) return sfn::FromStore(std::move(r).error());
+  return r;
 }
 
 }  // namespace wharf::api
