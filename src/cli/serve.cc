@@ -1,6 +1,6 @@
-// `wharf serve`: loads the project file and serves the Step Functions API over HTTP.
-// Today it serves what needs no durable store (api/sfn_service.h); durable executions come with
-// the state store (docs/durable.md).
+// `wharf serve`: opens the data folder's state store, puts the project file's state machines in
+// it, resumes the running executions (engine/engine.h) and serves the Step Functions API over
+// HTTP (api/sfn_service.h) until SIGINT or SIGTERM.
 #include "cli/serve.h"
 
 #include <signal.h>
@@ -13,6 +13,8 @@
 #include "api/sfn_service.h"
 #include "cli/common.h"
 #include "core/project.h"
+#include "engine/engine.h"
+#include "store/sqlite_store.h"
 
 namespace wharf::cli {
 
@@ -51,7 +53,14 @@ int Serve(const std::vector<std::string>& args) {
   auto project = LoadProject(project_path);
   if (!project.ok()) return Fail(project.error().message);
 
-  std::vector<api::StateMachineEntry> machines;
+  auto started_at = std::chrono::steady_clock::now();
+  api::SfnOptions sfn;
+  sfn.quotas = project->quotas;
+  for (auto& [name, f] : project->functions) sfn.functions[name] = ToSpec(f);
+
+  // Check every definition before touching the data folder, so that a broken project changes
+  // nothing.
+  std::vector<store::StateMachine> machines;
   for (auto& [name, config] : project->state_machines) {
     std::string text, error;
     if (!ReadFile(config.definition_file, text, error)) return Fail(config.where + ": " + error);
@@ -59,21 +68,35 @@ int Serve(const std::vector<std::string>& args) {
     options.source_name = config.definition_file;
     auto machine = asl::ParseDefinition(text, options);
     if (!machine.ok()) return Fail(config.where + ": " + machine.error().message);
-    machines.push_back(
-        api::StateMachineEntry{name, std::move(text), config.type == StateMachineType::kExpress,
-                               std::move(*machine), std::chrono::system_clock::now()});
+    machines.push_back(api::ProjectStateMachine(sfn, name, std::move(text),
+                                                config.type == StateMachineType::kExpress
+                                                    ? store::MachineType::kExpress
+                                                    : store::MachineType::kStandard));
   }
-  api::SfnOptions sfn;
-  sfn.quotas = project->quotas;
-  for (auto& [name, f] : project->functions) sfn.functions[name] = ToSpec(f);
-  auto service = std::make_shared<api::SfnService>(std::move(machines), std::move(sfn));
 
-  // The data folder holds the state store (next step of issue 3); create it now so that a
-  // misconfigured path fails at start, not later.
   std::string data = data_dir.empty() ? project->data_dir : data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(data, ec);
-  if (ec) return Fail("cannot create the data folder " + data + ": " + ec.message());
+  store::SqliteOptions store_options;
+  store_options.data_dir = data;
+  auto store = store::SqliteStore::Open(store_options);
+  if (!store.ok()) return Fail("data folder " + data + ": " + store.error().message);
+  for (auto& m : machines) {
+    auto put = (*store)->PutStateMachine(m, store::PutMode::kCreateOrUpdate, SystemClock().Now());
+    if (!put.ok()) return Fail("state machine " + m.name + ": " + put.error().message);
+  }
+
+  engine::EngineOptions engine_options;
+  engine_options.store = store->get();
+  engine_options.functions = sfn.functions;
+  for (auto& [name, f] : project->functions)
+    if (f.concurrency > 0) engine_options.concurrency[name] = f.concurrency;
+  engine_options.quotas = project->quotas;
+  engine_options.region = sfn.region;
+  engine_options.account = sfn.account;
+  auto engine = engine::Engine::Start(engine_options);
+  if (!engine.ok()) return Fail("cannot resume the executions in " + data + ": " +
+                                engine.error().message);
+  auto resumed = (*engine)->GetStats().running;
+  auto service = std::make_shared<api::SfnService>(store->get(), engine->get(), std::move(sfn));
 
   api::HttpServerOptions options;
   ListenAddress listen = project->http.listen;
@@ -121,12 +144,18 @@ int Serve(const std::vector<std::string>& args) {
               project->state_machines.size(), project->functions.size());
   std::printf("wharf: Step Functions API on http://%s%s\n", server.address().c_str(),
               options.auth == api::AuthMode::kNone ? " (unauthenticated)" : "");
-  std::printf("wharf: data folder %s\n", data.c_str());
+  std::printf("wharf: data folder %s (%lld running executions resumed)\n", data.c_str(),
+              static_cast<long long>(resumed));
+  std::printf("wharf: ready in %.1f ms\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                         started_at)
+                  .count());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop, &signal);
   std::printf("wharf: stopping (%s)\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
+  (*engine)->Shutdown();
   return 0;
 }
 
