@@ -87,8 +87,9 @@ class Engine {
   virtual Result<store::Execution> WaitForExecution(const std::string& execution_arn,
                                                     std::chrono::milliseconds timeout) = 0;
 
-  // Stops the loop and the workers. Function processes still running are killed; their tasks
-  // run again at the next start (the one repeat the design allows).
+  // Stops the loop, drops the tasks that have not started, and waits for the function processes
+  // that are running: their results are stored and applied at the next start. (A kill -9 does
+  // not wait: those tasks run again at the next start, the one repeat the design allows.)
   virtual void Shutdown() = 0;
 
   struct Stats {
