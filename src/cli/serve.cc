@@ -77,6 +77,7 @@ int Serve(const std::vector<std::string>& args) {
   std::string data = data_dir.empty() ? project->data_dir : data_dir;
   store::SqliteOptions store_options;
   store_options.data_dir = data;
+  if (project->power_loss_durability) store_options.durability = store::Durability::kPowerLoss;
   auto store = store::SqliteStore::Open(store_options);
   if (!store.ok()) return Fail("data folder " + data + ": " + store.error().message);
   for (auto& m : machines) {

@@ -107,12 +107,24 @@ class Loader {
       project_.data_dir = Absolute(dir);
       return {};
     }
+    if (key == "durability") {
+      WHARF_TRY(std::string d, r_.String(value, key));
+      if (d == "process-crash") {
+        project_.power_loss_durability = false;
+      } else if (d == "power-loss") {
+        project_.power_loss_durability = true;
+      } else {
+        return r_.Fail(value, key, "must be process-crash or power-loss, got " + value.Describe());
+      }
+      return {};
+    }
     for (std::string_view later : kLaterSections) {
       if (key == later) return r_.Fail(key_node, key, "not supported by this version of wharf yet");
     }
     return r_.Fail(key_node, key,
                    yaml::UnknownKeyMessage(
-                       key, {"state_machines", "functions", "http", "auth", "quotas", "data"}));
+                       key, {"state_machines", "functions", "http", "auth", "quotas", "data",
+                             "durability"}));
   }
 
   // --- state_machines: NAME: FILE | {definition: FILE, type: STANDARD|EXPRESS} ---------------

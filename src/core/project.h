@@ -94,6 +94,9 @@ struct Project {
   std::map<std::string, FunctionConfig> functions;
   HttpConfig http;
   AuthConfig auth;
+  // `durability`: process-crash (false: every commit survives a crash or kill of wharf) or
+  // power-loss (true: also a power cut or kernel crash, at an fsync per commit).
+  bool power_loss_durability = false;
   bool quotas = true;    // false lifts the 256 KiB payload and 25,000-event history quotas
   std::string data_dir;  // absolute; default: <folder>/data
 };

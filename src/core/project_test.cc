@@ -70,6 +70,7 @@ TEST_F(ProjectTest, EmptyFileGivesTheDefaults) {
     EXPECT_TRUE(p->auth.access_keys.empty());
     EXPECT_FALSE(p->auth.unauthenticated);
     EXPECT_TRUE(p->quotas);
+    EXPECT_FALSE(p->power_loss_durability);
     EXPECT_EQ(p->data_dir, dir_ + "/data");
     EXPECT_EQ(p->folder, dir_);
     EXPECT_EQ(p->file, "wharf.yaml");
@@ -103,6 +104,7 @@ auth:
       secret_access_key_env: DEMO_SECRET
 quotas: false
 data: ../state
+durability: power-loss
 )");
   ASSERT_TRUE(p.ok()) << p.error().message;
 
@@ -146,6 +148,7 @@ data: ../state
   EXPECT_EQ(p->auth.access_keys[1].access_key_id, "wharf-ci.2");
   EXPECT_EQ(p->auth.access_keys[1].secret_access_key, "from-the-environment");
   EXPECT_FALSE(p->quotas);
+  EXPECT_TRUE(p->power_loss_durability);
   EXPECT_EQ(p->data_dir, fs::path(dir_).parent_path().string() + "/state");
 }
 
@@ -279,7 +282,9 @@ TEST_F(ProjectTest, BadFiles) {
        "(state_machines, functions, ...), got 'just text'"},
       {"function:\n  f: {command: [x]}\n",
        "wharf.yaml:1:1: function: unknown key; expected state_machines, functions, http, auth, "
-       "quotas, data (did you mean 'functions'?)"},
+       "quotas, data, durability (did you mean 'functions'?)"},
+      {"durability: fsync\n",
+       "wharf.yaml:1:13: durability: must be process-crash or power-loss, got 'fsync'"},
       {"users:\n  - name: a\n",
        "wharf.yaml:1:1: users: not supported by this version of wharf yet"},
       {"functions: {}\nfunctions: {}\n",
