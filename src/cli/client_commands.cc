@@ -97,6 +97,11 @@ int StartCommand(const std::vector<std::string>& args) {
   auto started = client.Call("StartExecution", Json::Object(std::move(request)));
   if (!started.ok()) return ReportError(started.error());
   std::string arn = Str(*started, "executionArn");
+  if (arn.empty())
+    return ReportError(
+        MakeError(std::string(kTransportError),
+                  client.config().endpoint.url +
+                      " answered StartExecution without an executionArn: " + started->Dump()));
   PrintLine(arn);
   std::fflush(stdout);
   if (!a.Has("--wait")) return 0;
