@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -373,6 +374,29 @@ TEST_F(EngineTest, ParallelAndMapSurviveARestartMidway) {
   int entered = 0;
   for (auto& t : Types(arn)) entered += t == "WaitStateEntered";
   EXPECT_EQ(entered, 4);  // each Wait entered once, none again after the restart
+}
+
+TEST_F(EngineTest, QueuedTasksSurviveARestart) {
+  std::string log = dir_.path() + "/log";
+  functions_["one"] = Sh("one", "cat >/dev/null; echo \"$WHARF_ATTEMPT_ID\" >> " + log +
+                                    "; sleep 0.3; echo 1");
+  concurrency_["one"] = 1;
+  Define("q", R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+    "StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+    "Parameters":{"FunctionName":"one","Payload":{}},"OutputPath":"$.Payload","End":true}}},"End":true}}})");
+  StartEngine();
+  std::string arn = Start("q", R"({"items":[1,2,3,4]})", "queued");
+  std::this_thread::sleep_for(100ms);  // one task runs, three wait in the queue
+  Restart();
+  store::Execution e = Wait(arn);
+  EXPECT_EQ(e.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(e.output.value_or(""), "[1,1,1,1]");
+  std::istringstream lines(ReadAll(log));
+  std::set<std::string> ids;
+  int runs = 0;
+  for (std::string line; std::getline(lines, line); ++runs) ids.insert(line);
+  EXPECT_EQ(runs, 4);  // each once: the running one finished before the stop, the queued ones after
+  EXPECT_EQ(ids.size(), 4u);
 }
 
 }  // namespace
