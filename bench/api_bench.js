@@ -3,28 +3,63 @@
 //   - idle memory: VmRSS of the process after a second of idling, with no executions and with
 //     1,000 executions waiting in a Wait state;
 //   - executions started per second through the API: StartExecution calls from the real AWS SDK
-//     for JavaScript (@aws-sdk/client-sfn), SigV4-signed, --concurrency in flight at once, for
-//     --seconds. The machine is 20 Pass states, so every started execution also runs to its end.
-// Usage: node bench/api_bench.js PATH/TO/wharf [--seconds S] [--concurrency N]
+//     for JavaScript (@aws-sdk/client-sfn), SigV4-signed, from --processes client processes with
+//     --concurrency calls in flight each, for --seconds. The machine is 20 Pass states, so every
+//     started execution also runs to its end. The SDK costs more CPU per call than the service
+//     (signing and parsing in JavaScript), so one client process cannot saturate wharf.
+// Usage: node bench/api_bench.js PATH/TO/wharf [--seconds S] [--concurrency N] [--processes N]
 // Prints one JSON object.
 'use strict';
-const { spawn } = require('child_process');
+const { spawn, fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const sdk = require(path.join(__dirname, '../tests/node/node_modules/@aws-sdk/client-sfn'));
 
 const args = process.argv.slice(2);
-const wharf = path.resolve(args[0]);
+const wharf = args.length ? path.resolve(args[0]) : '';
 const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const SECONDS = opt('--seconds', 5);
-const CONCURRENCY = opt('--concurrency', 32);
+const CONCURRENCY = opt('--concurrency', 16);
+const PROCESSES = opt('--processes', 2);
+const secret = 'api-bench-secret-0123456789';
+const machine = (n) => `arn:aws:states:us-east-1:111111111111:stateMachine:${n}`;
+
+// A client process: StartExecution calls until the deadline; reports how many succeeded.
+async function load({ endpoint, until, prefix, concurrency }) {
+  const sfn = new sdk.SFNClient({
+    endpoint, region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDAPIBENCH', secretAccessKey: secret },
+  });
+  let n = 0;
+  let count = 0;
+  const workers = [];
+  for (let w = 0; w < concurrency; w++) {
+    workers.push((async () => {
+      while (Date.now() < until) {
+        await sfn.send(new sdk.StartExecutionCommand({
+          stateMachineArn: machine('pass20'), name: `${prefix}${n++}`, input: '{"n":1}',
+        }));
+        count++;
+      }
+    })());
+  }
+  await Promise.all(workers);
+  return count;
+}
+if (process.env.API_BENCH_CHILD) {
+  process.on('message', async (m) => {
+    const count = await load(m);
+    process.send({ count });
+    process.exit(0);
+  });
+  return;
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-api-bench-'));
-const secret = 'api-bench-secret-0123456789';
 const states = {};
 for (let i = 0; i < 20; i++) {
   states[`S${i}`] = { Type: 'Pass', Result: i, ResultPath: '$.last' };
@@ -76,7 +111,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stop = (child) => new Promise((r) => { child.on('exit', r); child.kill('SIGTERM'); });
 
 async function main() {
-  const result = { concurrency: CONCURRENCY, seconds: SECONDS };
+  const result = { concurrency_per_process: CONCURRENCY, seconds: SECONDS };
   // Start-up on an empty data folder, then again on the folder the first run created.
   for (const label of ['first', 'second']) {
     const s = await startServer();
@@ -98,30 +133,27 @@ async function main() {
     endpoint: s.endpoint, region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDAPIBENCH', secretAccessKey: secret },
   });
-  const machine = (n) => `arn:aws:states:us-east-1:111111111111:stateMachine:${n}`;
-  // Warm-up, then the timed run.
-  let n = 0;
-  const run = async (until) => {
-    const workers = [];
-    let count = 0;
-    for (let w = 0; w < CONCURRENCY; w++) {
-      workers.push((async () => {
-        while (Date.now() < until) {
-          await sfn.send(new sdk.StartExecutionCommand({
-            stateMachineArn: machine('pass20'), name: `e${n++}`, input: '{"n":1}',
-          }));
-          count++;
-        }
-      })());
+  // Client processes, each with CONCURRENCY calls in flight: a warm-up, then the timed run.
+  const round = async (ms, tag) => {
+    const until = Date.now() + ms;
+    const children = [];
+    for (let p = 0; p < PROCESSES; p++) {
+      children.push(new Promise((resolve, reject) => {
+        const child = fork(__filename, [], { env: { ...process.env, API_BENCH_CHILD: '1' } });
+        child.on('message', (m) => resolve(m.count));
+        child.on('error', reject);
+        child.send({ endpoint: s.endpoint, until, prefix: `${tag}p${p}e`, concurrency: CONCURRENCY });
+      }));
     }
-    await Promise.all(workers);
-    return count;
+    const counts = await Promise.all(children);
+    return counts.reduce((a, b) => a + b, 0);
   };
-  await run(Date.now() + 500);
+  await round(1000, 'warm');
   const t0 = Date.now();
-  const count = await run(Date.now() + SECONDS * 1000);
+  const count = await round(SECONDS * 1000, 'run');
   result.starts_per_second = Math.round(count / ((Date.now() - t0) / 1000));
   result.started = count;
+  result.processes = PROCESSES;
 
   // Memory with 1,000 executions waiting.
   for (let i = 0; i < 1000; i += 50) {
