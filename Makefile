@@ -36,6 +36,7 @@ asan: deps
 
 bench: build
 	./bench/run
+	./bench/durable_run
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'bench/*.cc')
