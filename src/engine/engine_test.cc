@@ -120,6 +120,11 @@ TEST_F(EngineTest, RunsAPassChainAndRecordsItsHistory) {
   store::Execution e = Wait(arn);
   EXPECT_EQ(e.status, store::ExecutionStatus::kSucceeded);
   EXPECT_EQ(e.output.value_or(""), R"({"x":0,"a":1,"b":2})");
+  TimePoint previous;
+  for (auto& event : History(arn)) {
+    EXPECT_GE(event.timestamp, previous) << "event " << event.id << " goes back in time";
+    previous = event.timestamp;
+  }
   EXPECT_EQ(Types(arn),
             (std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "PassStateExited",
                                       "PassStateEntered", "PassStateExited",

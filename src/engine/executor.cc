@@ -18,7 +18,10 @@ int64_t Executor::Emit(Frame* f, EventType type, const State* state, Json data,
   e.id = event_count_;
   e.previous_event_id = f ? f->last_event : 0;
   e.type = type;
-  e.timestamp = now_;
+  // The coarse clock (state entries) can lag the precise one (task results) by a tick; history
+  // times never go backwards.
+  if (now_ > last_stamp_) last_stamp_ = now_;
+  e.timestamp = last_stamp_;
   e.state = state;
   e.data = std::move(data);
   if (error || cause)

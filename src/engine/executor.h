@@ -223,6 +223,7 @@ class Executor {
   const Json* last_checked_ = nullptr;  // the last document that passed the size quota
   Json last_checked_doc_;
   TimePoint now_;  // the clock, read once per state and per event-loop turn
+  TimePoint last_stamp_;  // the newest history timestamp so far
   struct SyncDone {
     std::shared_ptr<Frame> frame;
     uint64_t generation;
