@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -393,7 +394,25 @@ Result<RedriveResponse> EngineImpl::RedriveExecution(const std::string& arn) {
   return RedriveResponse{date};
 }
 
+// Task tokens are 64 lower-case hex characters (executor.cc). A malformed one is InvalidToken; a
+// well-formed one the store does not know belonged to a task that has closed since (its record
+// is removed with the result), which AWS answers with TaskTimedOut.
+Status CheckToken(const std::string& token) {
+  bool hex = token.size() == 64 && std::all_of(token.begin(), token.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+             });
+  if (!hex) return MakeError("InvalidToken", "Invalid Token: '" + token + "'");
+  return Status();
+}
+
+Error TokenError(Error e) {
+  if (e.code == store::errc::kTaskDoesNotExist)
+    return MakeError("TaskTimedOut", "Task Timed Out: the task of this token has already closed.");
+  return e;
+}
+
 Status EngineImpl::SendTaskOutcome(const std::string& token, const TokenOutcome& outcome) {
+  WHARF_TRY_STATUS(CheckToken(token));
   tasks::InvocationResult r;
   if (outcome.success) {
     auto output = Json::Parse(outcome.output);
@@ -404,19 +423,24 @@ Status EngineImpl::SendTaskOutcome(const std::string& token, const TokenOutcome&
   } else {
     r.error = MakeError(outcome.error, outcome.cause);
   }
-  WHARF_TRY(store::Task task, store_->GetTaskByToken(token));
-  WHARF_TRY_STATUS(store_->CompleteTaskByToken(token, EncodeResult(r)));
+  auto task = store_->GetTaskByToken(token);
+  if (!task.ok()) return TokenError(task.error());
+  Status done = store_->CompleteTaskByToken(token, EncodeResult(r));
+  if (!done.ok()) return TokenError(done.error());
   Command c;
   c.kind = Command::Kind::kTaskResult;
-  c.arn = task.execution_arn;
-  c.attempt_id = task.ticket;
+  c.arn = task->execution_arn;
+  c.attempt_id = task->ticket;
   c.result = std::move(r);
   Post(std::move(c));
   return Status();
 }
 
 Status EngineImpl::SendTaskHeartbeat(const std::string& token) {
-  return store_->HeartbeatTaskByToken(token, clock_->Now());
+  WHARF_TRY_STATUS(CheckToken(token));
+  Status s = store_->HeartbeatTaskByToken(token, clock_->Now());
+  if (!s.ok()) return TokenError(s.error());
+  return s;
 }
 
 Result<store::Execution> EngineImpl::WaitForExecution(const std::string& arn,

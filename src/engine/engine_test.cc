@@ -259,9 +259,11 @@ TEST_F(EngineTest, WaitForTaskTokenCompletesBySendTaskSuccessAndFailure) {
   EXPECT_EQ(e.output.value_or(""), R"({"answer":42})");
   // The token is spent.
   auto again = engine_->SendTaskOutcome(token, {true, "{}", "", ""});
-  EXPECT_FALSE(again.ok());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "TaskTimedOut");  // as AWS answers a closed task's token
+  EXPECT_EQ(engine_->SendTaskHeartbeat(token).error().code, "TaskTimedOut");
   EXPECT_EQ(engine_->SendTaskOutcome("no-such-token", {true, "{}", "", ""}).error().code,
-            "TaskDoesNotExist");
+            "InvalidToken");
 
   std::string fail_arn = Start("cb", "{}", "fail");
   std::string token2;

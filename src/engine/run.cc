@@ -115,16 +115,17 @@ RunResult Executor::Run() {
     finished.clear();
     std::optional<TimePoint> next_timer = NextWake();
     if (!in_flight_.empty()) {
-      std::optional<TimePoint> wait_until = clock_->IsVirtual() ? std::nullopt : next_timer;
-      if (clock_->IsVirtual() && next_timer && *next_timer <= clock_->Now())
-        wait_until = TimePoint::min();
-      if (wait_until && *wait_until == TimePoint::min()) {
-        pool_.Wait(std::chrono::system_clock::now(), finished);
+      // A virtual clock does not move while tasks run: wait for them, or only poll when a timer
+      // is already due. A real clock waits until the next timer at most.
+      if (clock_->IsVirtual()) {
+        if (next_timer && *next_timer <= clock_->Now())
+          pool_.Wait(std::chrono::system_clock::now(), finished);
+        else
+          pool_.Wait(std::nullopt, finished);
+      } else if (next_timer) {
+        pool_.Wait(std::chrono::system_clock::now() + (*next_timer - clock_->Now()), finished);
       } else {
-        pool_.Wait(wait_until ? std::optional<TimePoint>(std::chrono::system_clock::now() +
-                                                         (*wait_until - clock_->Now()))
-                              : std::nullopt,
-                   finished);
+        pool_.Wait(std::nullopt, finished);
       }
       for (auto& d : finished) {
         auto it = in_flight_.find(d.ticket);
