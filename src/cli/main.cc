@@ -81,14 +81,15 @@ and exits 0, or prints each problem with the file, line, state and field, and ex
 
 constexpr const char* kServeHelp = R"(wharf serve [--project wharf.yaml] [options]
 
-Loads the project file (default ./wharf.yaml; its keys are in the README) and serves the Step
-Functions API (AWS JSON 1.0 protocol) so that the AWS CLI and SDKs work with --endpoint-url.
-Every request must carry a SigV4 signature made with one of the project's access keys.
-It runs until SIGINT or SIGTERM.
+Loads the project file (default ./wharf.yaml; its keys are in the README), opens the data
+folder (an SQLite database, created at first start), puts the project's state machines in it,
+resumes the executions that were running, and serves the Step Functions API (AWS JSON 1.0
+protocol) so that the AWS CLI and SDKs work with --endpoint-url. Every request must carry a
+SigV4 signature made with one of the project's access keys.
 
-Actions served today: ValidateStateMachineDefinition, ListStateMachines, DescribeStateMachine,
-StartSyncExecution (EXPRESS state machines, run in memory). Durable executions (StartExecution,
-history, redrive) come with the state store.
+Every step of an execution is committed before it is acted on: after a crash or kill -9, start
+it again and the executions carry on where they stood. SIGINT or SIGTERM stops it; running
+function processes are waited for.
 
 Options:
   --project FILE      The project file.
