@@ -67,11 +67,22 @@ fs.writeFileSync(path.join(dir, 'inc.sh'), [
   'awk -F\'[:,}]\' \'{ printf "{\\"n\\":%s,\\"c\\":%d}", $2, $4 + 1 }\'',
   '',
 ].join('\n'), { mode: 0o755 });
+// A function that outlives a kill: it records its pid, then sleeps.
+const sleeperPid = path.join(dir, 'sleeper.pid');
+fs.writeFileSync(path.join(dir, 'sleeper.sh'), `#!/bin/sh\necho $$ > ${sleeperPid}\nexec sleep 60\n`,
+  { mode: 0o755 });
+fs.writeFileSync(path.join(dir, 'sleeper.asl.json'), JSON.stringify({
+  StartAt: 'S', States: { S: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:sleeper', End: true } },
+}));
 fs.writeFileSync(path.join(dir, 'wharf.yaml'), [
   'state_machines:',
   '  chain:',
   '    definition: chain.asl.json',
+  '  sleeper:',
+  '    definition: sleeper.asl.json',
   'functions:',
+  '  sleeper:',
+  `    command: ["${path.join(dir, 'sleeper.sh')}"]`,
   '  inc:',
   `    command: ["${path.join(dir, 'inc.sh')}"]`,
   'auth:',
@@ -134,8 +145,33 @@ async function startSome(from, to) {
   await Promise.all(pending);
 }
 
-async function main() {
+const alive = (pid) => {
+  try { process.kill(pid, 0); return true; } catch (e) { return false; }
+};
+
+// A function process orphaned by kill -9 is killed when wharf starts again, so that it does not
+// run on beside its own re-run.
+async function orphanIsKilled() {
   server = await startServer();
+  const arn = (await server.sfn.send(new sdk.StartExecutionCommand({
+    stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:sleeper', name: 'sleeper',
+  }))).executionArn;
+  for (let i = 0; i < 200 && !fs.existsSync(sleeperPid); i++) await sleep(20);
+  const first = Number(fs.readFileSync(sleeperPid, 'utf8'));
+  fs.unlinkSync(sleeperPid);
+  await kill(server);
+  if (!alive(first)) throw new Error('the function process died with wharf; this check proves nothing');
+  server = await startServer();
+  for (let i = 0; i < 100 && alive(first); i++) await sleep(20);
+  if (alive(first)) throw new Error(`the orphaned function process ${first} still runs after the restart`);
+  for (let i = 0; i < 200 && !fs.existsSync(sleeperPid); i++) await sleep(20);
+  if (!fs.existsSync(sleeperPid)) throw new Error('the lost task did not run again');
+  await server.sfn.send(new sdk.StopExecutionCommand({ executionArn: arn }));
+  console.log('ok   a function process orphaned by kill -9 is killed at the restart, and its task runs again');
+}
+
+async function main() {
+  await orphanIsKilled();
   await startSome(0, EXECUTIONS / 2);
   for (let k = 0; k < KILLS; k++) {
     // Some starts race with the kill; the ones that fail are retried after the restart.

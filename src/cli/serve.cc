@@ -91,6 +91,7 @@ int Serve(const std::vector<std::string>& args) {
   for (auto& [name, f] : project->functions)
     if (f.concurrency > 0) engine_options.concurrency[name] = f.concurrency;
   engine_options.quotas = project->quotas;
+  engine_options.process_dir = data + "/processes";
   engine_options.region = sfn.region;
   engine_options.account = sfn.account;
   auto engine = engine::Engine::Start(engine_options);

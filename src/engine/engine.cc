@@ -239,6 +239,7 @@ class EngineImpl final : public Engine {
   std::condition_variable closed_cv_;
   uint64_t closed_count_ = 0;  // guarded by closed_mu_
 
+  std::unique_ptr<tasks::ProcessRegistry> registry_;  // set before the workers start
   std::atomic<int64_t> transitions_{0}, commits_{0}, running_{0};
   std::once_flag shutdown_once_;
   WorkerPool workers_;  // last: destroyed (joined) first
@@ -274,6 +275,12 @@ Status EngineImpl::Restore(const store::Execution& e) {
 }
 
 Status EngineImpl::Recover() {
+  if (!options_.process_dir.empty()) {
+    registry_ = std::make_unique<tasks::ProcessRegistry>(options_.process_dir);
+    // Function processes of a previous wharf that crashed: their tasks run again below.
+    if (int killed = registry_->KillLeftovers())
+      std::fprintf(stderr, "wharf: killed %d function processes left by a previous run\n", killed);
+  }
   TimePoint now = clock_->Now();
   std::vector<std::string> restored;
   for (;;) {
@@ -818,6 +825,10 @@ void EngineImpl::RunTask(const TaskRun& run) {
   if (spec == options_.functions.end()) {
     r.error = MakeError("Lambda.ResourceNotFoundException",
                         "Function not found: " + run.function + " (no longer in the project)");
+  } else if (registry_) {
+    tasks::Invocation invocation = run.invocation;
+    invocation.registry = registry_.get();
+    r = tasks::Invoke(spec->second, invocation);
   } else {
     r = tasks::Invoke(spec->second, run.invocation);
   }

@@ -40,6 +40,9 @@ struct EngineOptions {
   std::string owner;
   // Most executions' steps written in one commit.
   int max_batch = 256;
+  // Where running function processes are recorded (tasks/process_registry.h), so that the next
+  // start kills those a crash left behind; "" for nowhere. `wharf serve`: DATA/processes.
+  std::string process_dir;
 };
 
 struct StartRequest {

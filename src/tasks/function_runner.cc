@@ -629,6 +629,7 @@ InvocationResult Invoke(const FunctionSpec& spec, const Invocation& invocation) 
     return finish(Failure(kTaskFailed, cause + ": " + spawned.error().message));
   }
   Spawned& child = *spawned;
+  if (invocation.registry) invocation.registry->Add(child.pid);
 
   std::string out;
   // Many functions answer with a document the size of their event: room for it up front spares
@@ -641,6 +642,7 @@ InvocationResult Invoke(const FunctionSpec& spec, const Invocation& invocation) 
   child.out.Close();
   child.err.Close();
   int status = Reap(child.pid);
+  if (invocation.registry) invocation.registry->Remove(child.pid);
 
   InvocationResult r;
   if (ending == Ending::kTimedOut) {

@@ -70,6 +70,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "tasks/process_registry.h"
 
 namespace wharf::tasks {
 
@@ -101,6 +102,9 @@ struct Invocation {
   // 1 for the first run of this attempt id; more when the durable engine runs it again because
   // its process was lost (a crash or kill of wharf while it ran).
   int64_t attempt_number = 1;
+  // Records the process while it runs, so that a wharf started after a crash can kill it
+  // (process_registry.h); nullptr for none.
+  ProcessRegistry* registry = nullptr;
   std::optional<std::chrono::milliseconds> timeout;  // the state's TimeoutSeconds, if shorter
   CauseFormat cause_format = CauseFormat::kCompact;  // for an errorType object's cause
 };
