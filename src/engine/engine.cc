@@ -239,6 +239,8 @@ class EngineImpl final : public Engine {
   std::condition_variable closed_cv_;
   uint64_t closed_count_ = 0;  // guarded by closed_mu_
 
+  int64_t failed_commits_ = 0;  // in a row; the loop's own
+  std::chrono::steady_clock::time_point last_failure_log_;
   std::unique_ptr<tasks::ProcessRegistry> registry_;  // set before the workers start
   std::atomic<int64_t> transitions_{0}, commits_{0}, running_{0};
   std::once_flag shutdown_once_;
@@ -546,8 +548,15 @@ void EngineImpl::RunTurn(std::vector<Command>& batch) {
   if (!committed.ok()) {
     // Nothing of the turn is written: forget what it decided and take the executions back from
     // their last committed snapshots, as after a crash.
-    std::fprintf(stderr, "wharf: a commit failed, retrying from the store: %s\n",
-                 committed.error().message.c_str());
+    // Said once, then every 10 s while it lasts.
+    auto wall = std::chrono::steady_clock::now();
+    ++failed_commits_;
+    if (failed_commits_ == 1 || wall - last_failure_log_ > std::chrono::seconds(10)) {
+      std::fprintf(stderr,
+                   "wharf: cannot commit to the store (%lld attempts so far), retrying: %s\n",
+                   static_cast<long long>(failed_commits_), committed.error().message.c_str());
+      last_failure_log_ = wall;
+    }
     for (auto& s : turn.starts)
       if (s.reply) s.reply->set_value(committed.error());
     for (auto& [arn, reply] : turn.replies) reply->set_value(committed.error());
@@ -561,6 +570,11 @@ void EngineImpl::RunTurn(std::vector<Command>& batch) {
     return;
   }
   ++commits_;
+  if (failed_commits_) {
+    std::fprintf(stderr, "wharf: the store takes commits again after %lld failed attempts\n",
+                 static_cast<long long>(failed_commits_));
+    failed_commits_ = 0;
+  }
   // Starts that did not create: the name exists (same input and running: the same answer; else
   // ExecutionAlreadyExists). Their executor, if this turn made one, never existed.
   std::unordered_set<std::string> not_created;

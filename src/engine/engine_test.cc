@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <set>
 #include <fstream>
@@ -33,6 +34,94 @@ std::string ReadAll(const std::string& path) {
   return s.str();
 }
 
+// The SQLite store, with commits that fail on demand (a full disk, an I/O error).
+class FailingStore final : public store::StateStore {
+ public:
+  explicit FailingStore(store::StateStore* inner) : s_(inner) {}
+  std::atomic<bool> fail_commits{false};
+  std::atomic<int> failed{0};
+
+  Result<store::CommitResult> Commit(const store::Transition& t) override {
+    if (fail_commits) {
+      ++failed;
+      return MakeError(store::errc::kStoreFailure, "database or disk is full");
+    }
+    return s_->Commit(t);
+  }
+  Result<store::PutStateMachineResult> PutStateMachine(const store::StateMachine& m,
+                                                       store::PutMode mode,
+                                                       TimePoint now) override {
+    return s_->PutStateMachine(m, mode, now);
+  }
+  Result<store::StateMachine> GetStateMachine(std::string_view n) override {
+    return s_->GetStateMachine(n);
+  }
+  Result<store::StateMachine> GetStateMachineRevision(std::string_view a,
+                                                      std::string_view r) override {
+    return s_->GetStateMachineRevision(a, r);
+  }
+  Result<store::Page<store::StateMachine>> ListStateMachines(int l, std::string_view t) override {
+    return s_->ListStateMachines(l, t);
+  }
+  Status DeleteStateMachine(std::string_view n) override { return s_->DeleteStateMachine(n); }
+  Result<store::Execution> GetExecution(std::string_view a, store::WithSnapshot w) override {
+    return s_->GetExecution(a, w);
+  }
+  Result<store::Page<store::Execution>> ListExecutions(const store::ExecutionQuery& q) override {
+    return s_->ListExecutions(q);
+  }
+  Result<std::vector<store::Execution>> ClaimExecutions(std::string_view o, int m, TimePoint n,
+                                                        TimePoint u) override {
+    return s_->ClaimExecutions(o, m, n, u);
+  }
+  Status RenewExecutionLeases(std::string_view o, TimePoint u) override {
+    return s_->RenewExecutionLeases(o, u);
+  }
+  Result<store::Page<store::HistoryRecord>> GetHistory(const store::HistoryQuery& q) override {
+    return s_->GetHistory(q);
+  }
+  Result<std::vector<store::Task>> LeaseTasks(const store::LeaseRequest& r) override {
+    return s_->LeaseTasks(r);
+  }
+  Status CompleteTask(const store::TaskLease& l, std::string_view r,
+                      store::Completion c) override {
+    return s_->CompleteTask(l, r, c);
+  }
+  Status ExtendTaskLease(const store::TaskLease& l, TimePoint u) override {
+    return s_->ExtendTaskLease(l, u);
+  }
+  Result<store::Task> GetTask(std::string_view t) override { return s_->GetTask(t); }
+  Result<std::vector<store::Task>> ListFinishedTasks(const store::FinishedTaskQuery& q) override {
+    return s_->ListFinishedTasks(q);
+  }
+  Result<store::Task> GetTaskByToken(std::string_view t) override {
+    return s_->GetTaskByToken(t);
+  }
+  Status CompleteTaskByToken(std::string_view t, std::string_view r) override {
+    return s_->CompleteTaskByToken(t, r);
+  }
+  Status HeartbeatTaskByToken(std::string_view t, TimePoint n) override {
+    return s_->HeartbeatTaskByToken(t, n);
+  }
+  Result<std::vector<store::Timer>> ListTimers(const store::TimerQuery& q) override {
+    return s_->ListTimers(q);
+  }
+  Result<std::vector<store::OutboxEvent>> ReadOutbox(int l, int64_t a) override {
+    return s_->ReadOutbox(l, a);
+  }
+  Status MarkOutboxDelivered(const std::vector<int64_t>& s, TimePoint n) override {
+    return s_->MarkOutboxDelivered(s, n);
+  }
+  uint64_t TaskEvents() const override { return s_->TaskEvents(); }
+  uint64_t WaitForTaskEvents(uint64_t s, std::chrono::milliseconds t) override {
+    return s_->WaitForTaskEvents(s, t);
+  }
+  store::StoreStats Stats() const override { return s_->Stats(); }
+
+ private:
+  store::StateStore* s_;
+};
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override { OpenStore(); }
@@ -55,9 +144,9 @@ class EngineTest : public ::testing::Test {
     auto r = store_->PutStateMachine(m, store::PutMode::kCreateOrUpdate, SystemClock().Now());
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
-  void StartEngine() {
+  void StartEngine(store::StateStore* over = nullptr) {
     EngineOptions o;
-    o.store = store_.get();
+    o.store = over ? over : store_.get();
     o.functions = functions_;
     o.concurrency = concurrency_;
     auto e = Engine::Start(o);
@@ -404,6 +493,34 @@ TEST_F(EngineTest, QueuedTasksSurviveARestart) {
   for (std::string line; std::getline(lines, line); ++runs) ids.insert(line);
   EXPECT_EQ(runs, 4);  // each once: the running one finished before the stop, the queued ones after
   EXPECT_EQ(ids.size(), 4u);
+}
+
+TEST_F(EngineTest, AFailedCommitLosesNothingAndTheExecutionCarriesOn) {
+  Define("w", R"({"StartAt":"P","States":{
+    "P":{"Type":"Pass","Next":"W"},
+    "W":{"Type":"Wait","Seconds":1,"Next":"Q"},
+    "Q":{"Type":"Pass","Result":"done","End":true}}})");
+  FailingStore failing(store_.get());
+  StartEngine(&failing);
+  std::string arn = Start("w", "{}", "survivor");
+  failing.fail_commits = true;
+  auto refused = engine_->StartExecution({"w", "refused", "{}"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "StoreFailure");
+  std::this_thread::sleep_for(1500ms);  // the Wait ends while the disk is full
+  EXPECT_GT(failing.failed.load(), 1);  // the engine kept trying
+  failing.fail_commits = false;
+  store::Execution e = Wait(arn);
+  EXPECT_EQ(e.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(e.output.value_or(""), "\"done\"");
+  std::vector<std::string> want = {"ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                   "WaitStateEntered", "WaitStateExited",  "PassStateEntered",
+                                   "PassStateExited",  "ExecutionSucceeded"};
+  EXPECT_EQ(Types(arn), want);
+  auto missing = store_->GetExecution(
+      "arn:aws:states:us-east-1:111111111111:execution:w:refused", store::WithSnapshot::kNo);
+  EXPECT_FALSE(missing.ok());  // a start whose commit failed never existed
+  engine_.reset();  // before `failing` goes
 }
 
 }  // namespace
