@@ -9,6 +9,8 @@
 //                   pass20  20 Pass states: an execution runs in one engine step;
 //                   wait20  10 x (Pass, Wait 0 s): every Wait ends the step, so each execution
 //                           needs 11 committed steps, grouped with other executions' steps.
+//                   mapN    one Map over N items, 10 at a time, each iteration a Wait 0 s and a
+//                           Pass (use --executions 1): the cost of snapshotting a big Map.
 //   task          One Task state calling a function (/bin/cat), --tasks executions one after
 //                 another. Reports the latency from StartExecution to the execution's close at the
 //                 median and p99, beside the same function run directly with tasks::Invoke (the
@@ -16,7 +18,7 @@
 //                 commits, worker hand-off).
 //
 // Usage: durable_bench transitions|task [--executions N] [--clients N] [--tasks N]
-//                      [--machine pass20|wait20] [--durability normal|full]
+//                      [--machine pass20|wait20|mapN] [--durability normal|full]
 // Prints one JSON object on stdout.
 #include <sys/resource.h>
 
@@ -75,6 +77,22 @@ std::string Wait20() {
   return s + "}}";
 }
 
+// One Map over `items` items, 10 iterations at a time, each a Wait 0 s and a Pass: every wave of
+// iterations is an engine step, and each step writes the Map's whole snapshot (its inputs and the
+// results so far). The cost per step grows with the Map's size: this workload measures how much.
+std::string MapOf(int items) {
+  (void)items;
+  return R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":10,
+    "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"Next":"P"},
+    "P":{"Type":"Pass","End":true}}},"End":true}}})";
+}
+
+std::string MapInput(int items) {
+  std::string s = "{\"items\":[";
+  for (int i = 0; i < items; ++i) s += (i ? ",{\"n\":" : "{\"n\":") + std::to_string(i) + "}";
+  return s + "]}";
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -118,7 +136,10 @@ Status Open(Fixture& f, const Args& a, const std::string& name, const std::strin
 
 int Transitions(const Args& a) {
   Fixture f;
-  std::string definition = a.machine == "wait20" ? Wait20() : Pass20();
+  bool map = a.machine.rfind("map", 0) == 0;
+  int items = map ? std::atoi(a.machine.c_str() + 3) : 0;
+  std::string definition = map ? MapOf(items) : a.machine == "wait20" ? Wait20() : Pass20();
+  std::string input = map ? MapInput(items) : "{\"n\":1}";
   if (Status s = Open(f, a, a.machine, definition); !s.ok()) return Fail(s.error().message);
   std::atomic<int> next{0}, failed{0};
   std::vector<std::string> arns(a.executions);
@@ -127,7 +148,7 @@ int Transitions(const Args& a) {
   for (int c = 0; c < a.clients; ++c) {
     clients.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < a.executions;) {
-        auto r = f.engine->StartExecution({a.machine, "e" + std::to_string(i), "{\"n\":1}"});
+        auto r = f.engine->StartExecution({a.machine, "e" + std::to_string(i), input});
         if (!r.ok()) {
           ++failed;
           continue;

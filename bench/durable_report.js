@@ -22,6 +22,8 @@ const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits
 const pass20 = pick(tr('pass20', 'normal'), 'transitions_per_second');
 const wait20 = pick(tr('wait20', 'normal'), 'transitions_per_second');
 const wait20full = pick(tr('wait20', 'full'), 'transitions_per_second');
+const map1000 = pick(tr('map1000', 'normal'), 'transitions_per_second');
+const map4000 = pick(tr('map4000', 'normal'), 'transitions_per_second');
 const cpt = {
   pass20: pick(tr('pass20', 'normal'), 'commits_per_transition'),
   wait20: pick(tr('wait20', 'normal'), 'commits_per_transition'),
@@ -34,7 +36,7 @@ const summary = {
   commit: execSync('git rev-parse --short HEAD').toString().trim(),
   rounds: runs.filter((r) => r.mode === 'api').length,
   load: os.loadavg().map((x) => x.toFixed(2)),
-  durable_transitions_per_second: { pass20, wait20, wait20_full: wait20full },
+  durable_transitions_per_second: { pass20, wait20, wait20_full: wait20full, map1000, map4000 },
   commits_per_transition: cpt,
   engine_starts_per_second: pick(tr('wait20', 'normal'), 'starts_per_second'),
   api_starts_per_second: api('starts_per_second'),
@@ -68,6 +70,8 @@ const lines = [
   `| The same with \`durability: power-loss\` (an fsync per commit) | ${fmt(wait20full)} ` +
   `(${fmt(cpt.wait20full, 4)} commits per transition) | 20,000 | ${fmt(wait20full / 20000, 1)}x ${met(wait20full >= 20000)} ` +
   `| 5,000/s | ${fmt(wait20full / 5000, 1)}x |`,
+  `| Durable transitions/s: one Map over 1,000 / 4,000 items, 10 at a time (Wait 0 s + Pass each) ` +
+  `| ${fmt(map1000)} / ${fmt(map4000)} | | | | |`,
   `| Executions started/s through the API (AWS SDK for JavaScript, SigV4, 2 client processes x 16 in flight) ` +
   `| ${fmt(summary.api_starts_per_second)} | | | 41.7/s (2,500 executions per minute, an open-source orchestrator) ` +
   `| ${fmt(summary.api_starts_per_second / (2500 / 60), 1)}x |`,
