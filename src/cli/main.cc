@@ -11,6 +11,7 @@
 #include "asl/definition.h"
 #include "cli/client.h"
 #include "cli/common.h"
+#include "cli/passwd.h"
 #include "cli/serve.h"
 #include "core/memory.h"
 #include "engine/run.h"
@@ -33,6 +34,7 @@ Usage:
   wharf history EXECUTION [--reverse] [--json]
   wharf stop EXECUTION [--error E] [--cause C]
   wharf redrive EXECUTION
+  wharf passwd [--verify HASH]
   wharf help [COMMAND]
   wharf --help | --version
 
@@ -46,6 +48,7 @@ Commands:
   history    Prints an execution's history events.
   stop       Stops a running execution.
   redrive    Restarts a failed execution from where it failed.
+  passwd     Prints a password hash for a file-transfer user of the project file.
   help       Shows help for a command.
 
 Run `wharf help run` for the exit codes and options of `run`. The client commands (start ...
@@ -217,6 +220,8 @@ int main(int argc, char** argv) {
       std::fputs(kValidateHelp, stdout);
     else if (args[0] == "serve")
       std::fputs(kServeHelp, stdout);
+    else if (args[0] == "passwd")
+      std::fputs(wharf::cli::kPasswdHelp, stdout);
     else if (const char* help = ClientCommandHelp(args[0]))
       std::fputs(help, stdout);
     else
@@ -228,6 +233,7 @@ int main(int argc, char** argv) {
       std::fputs(command == "run"             ? kRunHelp
                  : command == "validate"      ? kValidateHelp
                  : command == "serve"         ? kServeHelp
+                 : command == "passwd"        ? wharf::cli::kPasswdHelp
                  : ClientCommandHelp(command) ? ClientCommandHelp(command)
                                               : kUsage,
                  stdout);
@@ -242,5 +248,6 @@ int main(int argc, char** argv) {
   if (command == "history") return wharf::cli::HistoryCommand(args);
   if (command == "stop") return wharf::cli::StopCommand(args);
   if (command == "redrive") return wharf::cli::RedriveCommand(args);
+  if (command == "passwd") return wharf::cli::PasswdCommand(args);
   return Fail("unknown command '" + command + "' (see `wharf --help`)");
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "core/project_internal.h"
 #include "core/yaml.h"
 
 namespace wharf {
@@ -23,8 +24,8 @@ constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;  // one year, the longe
 constexpr int64_t kMaxConcurrency = 100'000;
 constexpr size_t kMaxProjectFileBytes = size_t{4} << 20;  // parsing 4 MiB takes < 3 s at worst
 
-// Sections that later versions add (issues 4 to 7): named so that the message says so.
-constexpr std::string_view kLaterSections[] = {"servers", "users", "rules", "tables", "topics"};
+// Sections that later versions add (issues 5 to 7): named so that the message says so.
+constexpr std::string_view kLaterSections[] = {"rules", "tables", "topics"};
 
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -66,7 +67,7 @@ bool IsValidAccessKeyId(std::string_view id) {
   return true;
 }
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+using project_internal::Quote;
 
 class Loader {
  public:
@@ -98,6 +99,10 @@ class Loader {
     if (key == "functions") return Functions(value, key);
     if (key == "http") return Http(value, key);
     if (key == "auth") return Auth(value, key);
+    if (key == "users") return project_internal::ReadUsers(r_, value, key, project_.users);
+    if (key == "servers")
+      return project_internal::ReadServers(
+          r_, value, key, [this](const std::string& p) { return Absolute(p); }, project_.servers);
     if (key == "quotas") {
       WHARF_TRY(project_.quotas, r_.Bool(value, key));
       return {};
@@ -121,10 +126,10 @@ class Loader {
     for (std::string_view later : kLaterSections) {
       if (key == later) return r_.Fail(key_node, key, "not supported by this version of wharf yet");
     }
-    return r_.Fail(key_node, key,
-                   yaml::UnknownKeyMessage(
-                       key, {"state_machines", "functions", "http", "auth", "quotas", "data",
-                             "durability"}));
+    return r_.Fail(
+        key_node, key,
+        yaml::UnknownKeyMessage(key, {"state_machines", "functions", "http", "auth", "users",
+                                      "servers", "quotas", "data", "durability"}));
   }
 
   // --- state_machines: NAME: FILE | {definition: FILE, type: STANDARD|EXPRESS} ---------------
@@ -364,6 +369,8 @@ class Loader {
 };
 
 }  // namespace
+
+std::string project_internal::Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 const char* StateMachineTypeName(StateMachineType type) {
   return type == StateMachineType::kExpress ? "EXPRESS" : "STANDARD";

@@ -4,9 +4,10 @@
 // hold, and the data folder. README.md ("Project file reference") documents every key.
 //
 // The model is plain structs so that every layer can read it; the layers that act on a section
-// convert it (the CLI makes tasks::FunctionSpec from a FunctionConfig, the API reads `auth`).
-// Later issues add `servers`, `users`, `rules`, `tables` and `topics`: each is one more struct
-// here and one more section parser in project.cc, read with yaml::Reader.
+// convert it (the CLI makes tasks::FunctionSpec from a FunctionConfig, the API reads `auth`,
+// ingest/ reads `users` and `servers`). Later issues add `rules`, `tables` and `topics`: each is
+// one more struct here and one more section parser, read with yaml::Reader. The `users` and
+// `servers` sections are read in project_users.cc and project_servers.cc.
 //
 // Loading checks everything that can be checked without running anything: unknown keys, types,
 // ranges, names, duplicate names, that each definition file exists, that secrets taken from the
@@ -18,6 +19,7 @@
 // Thread-safety: LoadProject and ParseProject are reentrant; a Project is a plain value.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -87,6 +89,134 @@ struct AuthConfig {
   bool unauthenticated = false;        // true: the API accepts unsigned requests
 };
 
+// --- users ---------------------------------------------------------------------------------
+
+// What a file-transfer user may do. `kDelete` also removes empty folders; `kUpload` also
+// overwrites; `kRename` renames files and folders.
+enum class Permission : uint8_t { kList, kRead, kUpload, kDelete, kRename, kMkdir };
+inline constexpr Permission kAllPermissions[] = {Permission::kList,   Permission::kRead,
+                                                 Permission::kUpload, Permission::kDelete,
+                                                 Permission::kRename, Permission::kMkdir};
+// "list", "read", "upload", "delete", "rename", "mkdir": as the project file spells them.
+const char* PermissionName(Permission permission);
+
+// A set of permissions; by default all of them.
+class PermissionSet {
+ public:
+  static PermissionSet All() { return PermissionSet(0x3F); }
+  static PermissionSet None() { return PermissionSet(0); }
+  bool Has(Permission p) const { return (bits_ >> static_cast<int>(p)) & 1u; }
+  void Add(Permission p) { bits_ |= 1u << static_cast<int>(p); }
+  bool operator==(const PermissionSet&) const = default;
+
+ private:
+  explicit PermissionSet(uint8_t bits) : bits_(bits) {}
+  uint8_t bits_ = 0x3F;
+};
+
+// The protocols a user may log in with. kFtps is FTP whose control connection is under TLS
+// (AUTH TLS); kFtp is plain FTP.
+enum class FileProtocol : uint8_t { kSftp, kFtps, kFtp };
+const char* FileProtocolName(FileProtocol protocol);  // "sftp", "ftps", "ftp"
+
+// An IPv4 or IPv6 network in CIDR notation ("10.0.0.0/8", "2001:db8::/32"); a bare address is a
+// network of that one address (/32 or /128).
+struct IpNetwork {
+  bool v6 = false;
+  std::array<uint8_t, 16> address{};  // network byte order; an IPv4 network uses the first 4
+  int prefix_length = 0;              // 0..32 (IPv4) or 0..128 (IPv6)
+  std::string ToString() const;       // "10.0.0.0/8", "2001:db8::/32"
+};
+
+// Parses CIDR notation. Host bits must be zero ("10.1.2.3/8" is refused and the message names
+// 10.0.0.0/8); zone ids ("fe80::1%eth0") are refused. The message has no location.
+Result<IpNetwork> ParseIpNetwork(std::string_view text);
+
+// An OpenSSH public key line, as in a `.pub` file or authorized_keys without options:
+// "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop".
+struct SshPublicKey {
+  std::string type;              // "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", ...
+  std::string blob;              // the key in SSH wire format (the decoded base64)
+  std::string comment;           // may be empty
+  std::string ToString() const;  // "TYPE BASE64 COMMENT"
+};
+
+// Parses and checks a public key line: a known type (ed25519, RSA of 1024 bits or more, ECDSA
+// on nistp256/384/521, and their FIDO "sk-" forms), strict base64, and a blob whose structure
+// matches its type. DSA keys and certificates are refused. The message has no location.
+Result<SshPublicKey> ParseSshPublicKey(std::string_view line);
+
+// Why `hash` is not a password hash wharf accepts, or nullopt when it is one. Accepted: yescrypt
+// ($y$, and $gy$), scrypt ($7$), bcrypt ($2b$, $2y$) and SHA-512 crypt ($6$), each complete
+// (a salt and a hash of the right length). The message never repeats the value: a mistaken
+// plain-text password must not end up in a log.
+std::optional<std::string> PasswordHashProblem(std::string_view hash);
+
+struct UserConfig {
+  std::string name;           // AWS Transfer Family's rule: [A-Za-z0-9_][A-Za-z0-9_@.-]{2,99}
+  std::string password_hash;  // a crypt(3) hash (see PasswordHashProblem); "": keys only
+  std::vector<SshPublicKey> ssh_keys;
+  // The user's folder in the object store, as a key prefix: "" (the whole store) or
+  // "a/b/" (canonical segments, ending in '/'). Default: "NAME/".
+  std::string home;
+  PermissionSet permissions = PermissionSet::All();
+  std::vector<IpNetwork> allowed_networks;  // empty: any address
+  std::vector<FileProtocol> protocols{FileProtocol::kSftp, FileProtocol::kFtps, FileProtocol::kFtp};
+  std::optional<int64_t> quota_bytes;    // bytes the home may hold
+  std::optional<int64_t> quota_files;    // objects the home may hold
+  std::optional<int64_t> max_file_size;  // bytes of one upload
+  std::string where;                     // "wharf.yaml:30:3: users.alice"
+};
+
+// --- servers -------------------------------------------------------------------------------
+
+inline constexpr std::chrono::seconds kDefaultIdleTimeout{600};
+
+struct SftpServerConfig {
+  ListenAddress listen{"127.0.0.1", 2222};
+  // The host key (OpenSSH private key file), absolute; "": DATA/ssh_host_ed25519_key, created
+  // at first start.
+  std::string host_key;
+  std::chrono::seconds idle_timeout = kDefaultIdleTimeout;
+  std::string where;  // "wharf.yaml:40:3: servers.sftp"
+};
+
+struct FtpServerConfig {
+  ListenAddress listen{"127.0.0.1", 2121};
+  // Ports for passive data connections (PASV, EPSV), inclusive; 0 and 0: any free port.
+  uint16_t passive_port_min = 0;
+  uint16_t passive_port_max = 0;
+  // The IPv4 address PASV replies announce (the address clients reach through NAT); "": the
+  // local address of the control connection.
+  std::string public_address;
+  bool require_tls = false;  // true: USER is refused until AUTH TLS, data needs PROT P
+  // PEM files, absolute; both or neither. Neither: a self-signed certificate made at first start
+  // in the data folder.
+  std::string certificate;
+  std::string private_key;
+  bool allow_active = false;  // PORT and EPRT (the server connects to the client)
+  std::chrono::seconds idle_timeout = kDefaultIdleTimeout;
+  std::string where;
+};
+
+// Brute-force lockout, shared by every server: `max_failures` failed logins from one address
+// within `window` refuse it for `ban`, doubled on each repeat offence up to `max_ban`; an address
+// quiet for `forgive_after` starts again from `ban`.
+struct LockoutConfig {
+  int max_failures = 5;
+  std::chrono::seconds window{300};
+  std::chrono::seconds ban{60};
+  std::chrono::seconds max_ban{3600};
+  std::chrono::seconds forgive_after{86400};
+  std::vector<IpNetwork> exempt_networks;  // never locked out (monitoring, the office)
+};
+
+struct ServersConfig {
+  std::optional<SftpServerConfig> sftp;  // nullopt: no SFTP server (unless --sftp)
+  std::optional<FtpServerConfig> ftp;    // nullopt: no FTP server (unless --ftp)
+  LockoutConfig lockout;
+};
+
 struct Project {
   std::string file;    // the project file: absolute from LoadProject, as given to ParseProject
   std::string folder;  // its folder, absolute: relative paths are resolved against it
@@ -99,6 +229,8 @@ struct Project {
   bool power_loss_durability = false;
   bool quotas = true;    // false lifts the 256 KiB payload and 25,000-event history quotas
   std::string data_dir;  // absolute; default: <folder>/data
+  std::map<std::string, UserConfig> users;
+  ServersConfig servers;
 };
 
 struct ProjectLoadOptions {

@@ -74,6 +74,10 @@ TEST_F(ProjectTest, EmptyFileGivesTheDefaults) {
     EXPECT_EQ(p->data_dir, dir_ + "/data");
     EXPECT_EQ(p->folder, dir_);
     EXPECT_EQ(p->file, "wharf.yaml");
+    EXPECT_TRUE(p->users.empty());
+    EXPECT_FALSE(p->servers.sftp.has_value());
+    EXPECT_FALSE(p->servers.ftp.has_value());
+    EXPECT_EQ(p->servers.lockout.max_failures, 5);
   }
 }
 
@@ -282,11 +286,11 @@ TEST_F(ProjectTest, BadFiles) {
        "(state_machines, functions, ...), got 'just text'"},
       {"function:\n  f: {command: [x]}\n",
        "wharf.yaml:1:1: function: unknown key; expected state_machines, functions, http, auth, "
-       "quotas, data, durability (did you mean 'functions'?)"},
+       "users, servers, quotas, data, durability (did you mean 'functions'?)"},
       {"durability: fsync\n",
        "wharf.yaml:1:13: durability: must be process-crash or power-loss, got 'fsync'"},
-      {"users:\n  - name: a\n",
-       "wharf.yaml:1:1: users: not supported by this version of wharf yet"},
+      {"rules:\n  - name: a\n",
+       "wharf.yaml:1:1: rules: not supported by this version of wharf yet"},
       {"functions: {}\nfunctions: {}\n",
        "wharf.yaml:2:1: functions: duplicate key (first at line 1)"},
       {"functions: [\n", "wharf.yaml:2:1: YAML syntax error: end of sequence flow not found"},
@@ -543,8 +547,23 @@ auth:
   unauthenticated: false
 quotas: true
 data: ./d
+users:
+  alice:
+    password_hash: '$y$j9T$UcisLRQBjER9lzyyrFoP31$eGSqap/z12uWa.RjKWI78Pl9MaMGB95.VR6okIMSOc1'
+    ssh_keys: [ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH9 a]
+    home: /in/acme
+    permissions: [list, read, upload]
+    allowed_networks: [10.0.0.0/8, "2001:db8::/32"]
+    quota_bytes: 1GiB
+servers:
+  sftp: {listen: 0.0.0.0:2222}
+  ftp: {listen: 0.0.0.0:2121, passive_ports: 50000-50100, public_address: 192.0.2.1}
+  lockout: {max_failures: 5, window: 300, ban: 60, max_ban: 3600}
 )";
-  ASSERT_TRUE(Parse(valid).ok());
+  {
+    auto p = Parse(valid);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+  }
   const std::string alphabet = "-:?[]{},&*!|>'\"%@`#\n \t\\abc01.~<=/";
   std::mt19937 rng(3);
   for (int i = 0; i < 3000; ++i) {
@@ -577,6 +596,696 @@ data: ./d
       EXPECT_EQ(p.error().code, "InvalidProject");
       EXPECT_EQ(p.error().message.rfind("wharf.yaml", 0), 0u) << p.error().message;
     }
+  }
+}
+
+// --- users and servers ---------------------------------------------------------------------
+
+// Real keys made by ssh-keygen, and real hashes made by libcrypt.
+constexpr char kEd25519[] =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH9 user@ed25519";
+constexpr char kEd25519Bob[] =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG+KrutmbLW/l7xJu/FlBMelFJp8aoe688r5T5cGwbjm bob";
+constexpr char kRsa2048[] =
+    "ssh-rsa "
+    "AAAAB3NzaC1yc2EAAAADAQABAAABAQC0OQXvyY21dYp36TpX6al/+jld1U3B16BeVh7JHzwy/"
+    "4iQ5Vg1hqmBTca7ReAwQWesi9t4O9jGtp+ZGSHFdpLjYgXWKrpY5TD4xhl61G4NfQUd1CjM2gz8+csPPfJP/"
+    "TiHhsuVn+A1qNE/J3/JJRYP6/AYsADvogR5h323pU8iEDB+LRImCwi28iygQH8bGQhRrpfBp/"
+    "8aZSALaQKUzLWoJsoGPbNm//"
+    "uFY9EQKvSljE5spzU9f6F22GC0uZR7cwYDTE6qxgbOyLM4ZbXAo7ZumzIwOnA7O+"
+    "12t49dqahpb8EAtZ4jCiAwjqD6OlfS/"
+    "wTJ6EPRId0/1AkyBrtbuGFd user@rsa 2048";
+constexpr char kRsa1024[] =
+    "ssh-rsa "
+    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDYe2LlqQJeUdygN9heR8F+YdSXmp5Q44QSy7nj8dmVom4CW9j6TFlL71pTT+"
+    "9MWjILWIb7goGl7JL0VAS2fBUCSHI8T7uLK5SIvzfRgZYO9TGNnEV96iNc2HrRum4ixJGCYnp4CuOO4znQLfeFHB8eky"
+    "tmuSEIMysNcERxJFtC6w==";
+constexpr char kEcdsa256[] =
+    "ecdsa-sha2-nistp256 "
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBI5eOzXlLVLtXWBTVG6EmHyKvQ0DoV4nZxzvArMfj"
+    "Zn0EyDi4BR/GOQek62gRNppdwofR/8UMT+gM3c+s5mKUYM=";
+constexpr char kEcdsa384[] =
+    "ecdsa-sha2-nistp384 "
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBLKp7pbOwGAN+Xm0/rhbp7ejgo2Hj6lpAVsyAMXdt"
+    "NVn0d6F+p3xLldFVeLoapIZnMLtEqPBTrAFaGupFKrEvg/OXgtnV9lre8aNfZqb/if8LCHOijHUku1P5gOXvQfmow==";
+constexpr char kEcdsa521[] =
+    "ecdsa-sha2-nistp521 "
+    "AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFnv6Ke2HF4b4yEF1GW7qwR9d8HonM6Y3EkgYJMN"
+    "Jh9sc4FWO9h7XGgxiUFQ02wj591bfHvfXFmvzB8Yz9/1BeEngBSKML8LM6BoPSzkdfR+zOfoKE2sUpOPSavqTBiK+"
+    "kcJq6d1FTFNbi/3bPYJhviLMu5iAtiA5kEEUfhZcJx4c19XA==";
+constexpr char kDsa[] =
+    "ssh-dss "
+    "AAAAB3NzaC1kc3MAAACBAKCY/re6ah58X6rub3qafJOqZntdswII3wWIWATbSyAwgCGDRiBHDjyGuOoZAK5hSo0YbnGaZ"
+    "vR5fSuttOxihgRIU8dzQx659L1oGgQ+5J55Ec1YK1IUpsIeNT1j4t+/"
+    "AaipS1WuiOlphMFsnnQMkhDolY1aE0BgeCnvlHadsww3";
+
+constexpr char kYescrypt[] =
+    "$y$j9T$UcisLRQBjER9lzyyrFoP31$eGSqap/z12uWa.RjKWI78Pl9MaMGB95.VR6okIMSOc1";
+constexpr char kGostYescrypt[] =
+    "$gy$j9T$F7FmG2olzoyG18zaMn/Mq1$l/x8q0c.snY2yQD5Bmv3f9fSd.Do0tiETzctiBOnp53";
+constexpr char kSha512[] =
+    "$6$T5e1YCJOYiEXo2T0$e1B7A.fSgDXjVxSpdfb5upSxg6j.ic7D.o594RqcHZfoZ8o42xjnQpH/"
+    "SyK3vII6zZzsAxizjYbvwnzf78cno.";
+constexpr char kSha512Rounds[] =
+    "$6$rounds=10000$sOE3E0ngeqsQJTg4$hmExg5/vVf3TGxGbllVNsSHrkc8bPYPN6xnS5uc7B9f89mXoP3gCppHQqC2I"
+    "rED95.7wwvf0xPZUaJ40R8gye/";
+constexpr char kBcrypt[] = "$2b$05$aEmMbqyadtIA2f0y3fTYlOU9M6XbzdcKN8Pi5FfWIKdCeqhxIE4Yq";
+constexpr char kScrypt[] =
+    "$7$CU..../....dHbqpBOEtHZqmqsujYdRf/$EwrECPWJe/yAd/ZZm.sw.p4cP.bx9Zy/2yp/ewMb39D";
+
+// The SSH wire format of `fields` (each a string), for hand-made key blobs.
+std::string Wire(std::initializer_list<std::string> fields) {
+  std::string out;
+  for (const std::string& f : fields) {
+    uint32_t n = static_cast<uint32_t>(f.size());
+    out += {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+            static_cast<char>(n)};
+    out += f;
+  }
+  return out;
+}
+// "TYPE BASE64" for a hand-made blob.
+std::string KeyLine(const std::string& type, const std::string& blob) {
+  return SshPublicKey{type, blob, ""}.ToString();
+}
+
+class ProjectUsersTest : public ProjectTest {
+ protected:
+  void SetUp() override {
+    ProjectTest::SetUp();
+    fs::create_directories(dir_ + "/tls");
+    fs::create_directories(dir_ + "/keys");
+    Write("tls/cert.pem", "-----BEGIN CERTIFICATE-----\n");
+    Write("tls/key.pem", "-----BEGIN PRIVATE KEY-----\n");
+    Write("keys/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+  }
+};
+
+TEST_F(ProjectUsersTest, EveryUserAndServerKey) {
+  std::string text = std::string(R"(
+users:
+  alice:
+    password_hash: ')") +
+                     kYescrypt + R"('
+    ssh_keys:
+      - )" + kEd25519 +
+                     R"(
+      - ")" + kRsa2048 +
+                     R"("
+    home: /partners/acme/
+    permissions: [list, read, upload]
+    allowed_networks: [192.0.2.0/24, "2001:db8::/32", 198.51.100.7]
+    protocols: [sftp, ftps]
+    quota_bytes: 10GiB
+    quota_files: 5000
+    max_file_size: 500 MB
+  bob.smith@example.com:
+    ssh_keys: [")" + kEd25519Bob +
+                     R"("]
+  svc-all:
+    password_hash: ")" +
+                     kSha512 + R"("
+    home: /
+    permissions: []
+    quota_bytes: 1048576
+    max_file_size: 1.5KiB
+servers:
+  sftp:
+    listen: 0.0.0.0:2222
+    host_key: keys/ssh_host_ed25519_key
+    idle_timeout: 900
+  ftp:
+    listen: "[::]:2121"
+    passive_ports: 50000-50100
+    public_address: 203.0.113.7
+    require_tls: true
+    certificate: tls/cert.pem
+    private_key: ./tls/key.pem
+    allow_active: true
+    idle_timeout: 120
+  lockout:
+    max_failures: 3
+    window: 600
+    ban: 30
+    max_ban: 7200
+    forgive_after: 3600
+    exempt_networks: [127.0.0.0/8, "::1"]
+)";
+  auto p = Parse(text);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->users.size(), 3u);
+
+  const UserConfig& alice = p->users.at("alice");
+  EXPECT_EQ(alice.name, "alice");
+  EXPECT_EQ(alice.password_hash, kYescrypt);
+  ASSERT_EQ(alice.ssh_keys.size(), 2u);
+  EXPECT_EQ(alice.ssh_keys[0].type, "ssh-ed25519");
+  EXPECT_EQ(alice.ssh_keys[0].comment, "user@ed25519");
+  EXPECT_EQ(alice.ssh_keys[0].blob.size(), 51u);  // "ssh-ed25519" and 32 bytes, with lengths
+  EXPECT_EQ(alice.ssh_keys[0].ToString(), kEd25519);
+  EXPECT_EQ(alice.ssh_keys[1].type, "ssh-rsa");
+  EXPECT_EQ(alice.ssh_keys[1].comment, "user@rsa 2048");
+  EXPECT_EQ(alice.ssh_keys[1].ToString(), kRsa2048);
+  EXPECT_EQ(alice.home, "partners/acme/");
+  EXPECT_TRUE(alice.permissions.Has(Permission::kList));
+  EXPECT_TRUE(alice.permissions.Has(Permission::kRead));
+  EXPECT_TRUE(alice.permissions.Has(Permission::kUpload));
+  EXPECT_FALSE(alice.permissions.Has(Permission::kDelete));
+  EXPECT_FALSE(alice.permissions.Has(Permission::kRename));
+  EXPECT_FALSE(alice.permissions.Has(Permission::kMkdir));
+  ASSERT_EQ(alice.allowed_networks.size(), 3u);
+  EXPECT_EQ(alice.allowed_networks[0].ToString(), "192.0.2.0/24");
+  EXPECT_FALSE(alice.allowed_networks[0].v6);
+  EXPECT_EQ(alice.allowed_networks[1].ToString(), "2001:db8::/32");
+  EXPECT_TRUE(alice.allowed_networks[1].v6);
+  EXPECT_EQ(alice.allowed_networks[2].ToString(), "198.51.100.7/32");
+  EXPECT_EQ(alice.protocols, (std::vector<FileProtocol>{FileProtocol::kSftp, FileProtocol::kFtps}));
+  EXPECT_EQ(alice.quota_bytes, int64_t{10} << 30);
+  EXPECT_EQ(alice.quota_files, 5000);
+  EXPECT_EQ(alice.max_file_size, 500'000'000);
+  EXPECT_EQ(alice.where, "wharf.yaml:4:5: users.alice");
+
+  const UserConfig& bob = p->users.at("bob.smith@example.com");
+  EXPECT_TRUE(bob.password_hash.empty());
+  ASSERT_EQ(bob.ssh_keys.size(), 1u);
+  EXPECT_EQ(bob.ssh_keys[0].comment, "bob");
+  EXPECT_EQ(bob.home, "bob.smith@example.com/");  // the default: NAME/
+  EXPECT_EQ(bob.permissions, PermissionSet::All());
+  EXPECT_TRUE(bob.allowed_networks.empty());
+  EXPECT_EQ(bob.protocols.size(), 3u);
+  EXPECT_FALSE(bob.quota_bytes.has_value());
+  EXPECT_FALSE(bob.quota_files.has_value());
+  EXPECT_FALSE(bob.max_file_size.has_value());
+
+  const UserConfig& svc = p->users.at("svc-all");
+  EXPECT_EQ(svc.home, "");  // the whole store
+  EXPECT_EQ(svc.permissions, PermissionSet::None());
+  EXPECT_EQ(svc.quota_bytes, 1048576);
+  EXPECT_EQ(svc.max_file_size, 1536);
+
+  ASSERT_TRUE(p->servers.sftp.has_value());
+  const SftpServerConfig& sftp = *p->servers.sftp;
+  EXPECT_EQ(sftp.listen.ToString(), "0.0.0.0:2222");
+  EXPECT_EQ(sftp.host_key, dir_ + "/keys/ssh_host_ed25519_key");
+  EXPECT_EQ(sftp.idle_timeout, std::chrono::seconds(900));
+  EXPECT_EQ(sftp.where, "wharf.yaml:25:5: servers.sftp");
+
+  ASSERT_TRUE(p->servers.ftp.has_value());
+  const FtpServerConfig& ftp = *p->servers.ftp;
+  EXPECT_EQ(ftp.listen.ToString(), "[::]:2121");
+  EXPECT_EQ(ftp.passive_port_min, 50000);
+  EXPECT_EQ(ftp.passive_port_max, 50100);
+  EXPECT_EQ(ftp.public_address, "203.0.113.7");
+  EXPECT_TRUE(ftp.require_tls);
+  EXPECT_EQ(ftp.certificate, dir_ + "/tls/cert.pem");
+  EXPECT_EQ(ftp.private_key, dir_ + "/tls/key.pem");
+  EXPECT_TRUE(ftp.allow_active);
+  EXPECT_EQ(ftp.idle_timeout, std::chrono::seconds(120));
+
+  const LockoutConfig& lockout = p->servers.lockout;
+  EXPECT_EQ(lockout.max_failures, 3);
+  EXPECT_EQ(lockout.window, std::chrono::seconds(600));
+  EXPECT_EQ(lockout.ban, std::chrono::seconds(30));
+  EXPECT_EQ(lockout.max_ban, std::chrono::seconds(7200));
+  EXPECT_EQ(lockout.forgive_after, std::chrono::seconds(3600));
+  ASSERT_EQ(lockout.exempt_networks.size(), 2u);
+  EXPECT_EQ(lockout.exempt_networks[0].ToString(), "127.0.0.0/8");
+  EXPECT_EQ(lockout.exempt_networks[1].ToString(), "::1/128");
+}
+
+TEST_F(ProjectUsersTest, ServerDefaults) {
+  auto p = Parse("servers:\n  sftp:\n  ftp: {}\n");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_TRUE(p->servers.sftp.has_value());
+  EXPECT_EQ(p->servers.sftp->listen.ToString(), "127.0.0.1:2222");
+  EXPECT_EQ(p->servers.sftp->host_key, "");
+  EXPECT_EQ(p->servers.sftp->idle_timeout, kDefaultIdleTimeout);
+  ASSERT_TRUE(p->servers.ftp.has_value());
+  const FtpServerConfig& ftp = *p->servers.ftp;
+  EXPECT_EQ(ftp.listen.ToString(), "127.0.0.1:2121");
+  EXPECT_EQ(ftp.passive_port_min, 0);
+  EXPECT_EQ(ftp.passive_port_max, 0);
+  EXPECT_EQ(ftp.public_address, "");
+  EXPECT_FALSE(ftp.require_tls);
+  EXPECT_EQ(ftp.certificate, "");
+  EXPECT_EQ(ftp.private_key, "");
+  EXPECT_FALSE(ftp.allow_active);
+  const LockoutConfig& lockout = p->servers.lockout;
+  EXPECT_EQ(lockout.max_failures, 5);
+  EXPECT_EQ(lockout.window, std::chrono::seconds(300));
+  EXPECT_EQ(lockout.ban, std::chrono::seconds(60));
+  EXPECT_EQ(lockout.max_ban, std::chrono::seconds(3600));
+  EXPECT_EQ(lockout.forgive_after, std::chrono::seconds(86400));
+  EXPECT_TRUE(lockout.exempt_networks.empty());
+
+  // A single passive port; an FTP server on the SFTP port of another host.
+  p = Parse(
+      "servers:\n  sftp: {listen: '127.0.0.1:2222'}\n  ftp: {listen: '0.0.0.0:2222', "
+      "passive_ports: 50000}\n");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->servers.ftp->passive_port_min, 50000);
+  EXPECT_EQ(p->servers.ftp->passive_port_max, 50000);
+}
+
+TEST_F(ProjectUsersTest, EveryAcceptedHashScheme) {
+  for (const char* hash : {kYescrypt, kGostYescrypt, kSha512, kSha512Rounds, kBcrypt, kScrypt}) {
+    EXPECT_EQ(PasswordHashProblem(hash), std::nullopt) << hash;
+    auto p = Parse(std::string("users:\n  alice:\n    password_hash: '") + hash + "'\n");
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->users.at("alice").password_hash, hash);
+  }
+}
+
+TEST_F(ProjectUsersTest, EveryKeyType) {
+  for (const char* line :
+       {kEd25519, kEd25519Bob, kRsa2048, kRsa1024, kEcdsa256, kEcdsa384, kEcdsa521}) {
+    auto key = ParseSshPublicKey(line);
+    ASSERT_TRUE(key.ok()) << line << ": " << key.error().message;
+    EXPECT_EQ(key->ToString(), line);
+    EXPECT_EQ(line, key->type + std::string(line).substr(key->type.size()));
+  }
+  // Security keys (FIDO): no hardware here, so hand-made blobs of the right structure.
+  auto sk = ParseSshPublicKey(
+      KeyLine("sk-ssh-ed25519@openssh.com",
+              Wire({"sk-ssh-ed25519@openssh.com", std::string(32, 'k'), "ssh:"})));
+  ASSERT_TRUE(sk.ok()) << sk.error().message;
+  std::string point = "\x04" + std::string(64, 'p');
+  auto sk_ecdsa = ParseSshPublicKey(
+      KeyLine("sk-ecdsa-sha2-nistp256@openssh.com",
+              Wire({"sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", point, "ssh:"})));
+  ASSERT_TRUE(sk_ecdsa.ok()) << sk_ecdsa.error().message;
+  // Tabs and surrounding spaces, no comment.
+  auto spaced = ParseSshPublicKey(
+      "  ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH9  ");
+  ASSERT_TRUE(spaced.ok()) << spaced.error().message;
+  EXPECT_EQ(spaced->comment, "");
+}
+
+TEST_F(ProjectUsersTest, BadKeys) {
+  std::string ed_blob = Wire({"ssh-ed25519", std::string(32, 'k')});
+  struct Case {
+    std::string line;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"", "must be a public key line (TYPE BASE64 [COMMENT]), got an empty string"},
+      {kDsa,
+       "DSA keys are refused (OpenSSH no longer accepts them); make an ed25519 key with "
+       "ssh-keygen -t ed25519"},
+      {"ssh-ed25519-cert-v01@openssh.com AAAA",
+       "certificates are not supported; give the plain "
+       "public key"},
+      {std::string("from=\"10.0.0.0/8\" ") + kEd25519,
+       "authorized_keys options before the key type are not supported (restrict addresses with "
+       "allowed_networks); give the key line alone"},
+      {"-----BEGIN OPENSSH PRIVATE KEY-----",
+       "this is a private key; give the public key (the .pub file's line)"},
+      {"ssh-foo AAAA",
+       "unknown key type 'ssh-foo'; expected one of ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, "
+       "ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, "
+       "sk-ecdsa-sha2-nistp256@openssh.com"},
+      {"AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH9",
+       "unknown key type 'AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJf'; expected one of "
+       "ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, "
+       "sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com"},
+      {"ssh-ed25519", "the base64 key data after 'ssh-ed25519' is missing"},
+      {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH",
+       "the key data after 'ssh-ed25519' is not valid base64"},
+      {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINNMIl-Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgbH9",
+       "the key data after 'ssh-ed25519' is not valid base64"},
+      {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINNMIl+Ih1btTnJfAGCl7C7rtNPhWIFN4/X/DWTTgb==",
+       "the key data after 'ssh-ed25519' is not valid base64"},  // non-zero padding bits
+      {std::string("ssh-rsa ") + std::string(kEd25519).substr(12),
+       "the key data is a 'ssh-ed25519' key but the line says 'ssh-rsa'"},
+      {KeyLine("ssh-ed25519", Wire({"ssh-ed25519", std::string(31, 'k')})),
+       "the ed25519 key is not 32 bytes long"},
+      {KeyLine("ssh-ed25519", ed_blob + "x"), "the key data has bytes after the key"},
+      {KeyLine("ssh-ed25519", ed_blob.substr(0, 20)), "the ed25519 key is not 32 bytes long"},
+      {KeyLine("ssh-ed25519", std::string("\x00\x00", 2)), "the key data is truncated"},
+      {KeyLine("ssh-rsa", Wire({"ssh-rsa", "\x01\x00\x01",
+                                std::string("\x00\xff", 2) + std::string(95, 'n')})),
+       "the RSA key has 768 bits; OpenSSH refuses keys under 1024 bits (ssh-keygen -t ed25519 "
+       "makes a better one)"},
+      {KeyLine("ssh-rsa", Wire({"ssh-rsa", "\x01\x00\x01"})), "the RSA key data is truncated"},
+      {KeyLine("ecdsa-sha2-nistp384",
+               Wire({"ecdsa-sha2-nistp384", "nistp256", "\x04" + std::string(64, 'p')})),
+       "the ECDSA key is not on the curve nistp384"},
+      {KeyLine("ecdsa-sha2-nistp256",
+               Wire({"ecdsa-sha2-nistp256", "nistp256", "\x02" + std::string(32, 'p')})),
+       "the ECDSA public point is not 65 bytes in uncompressed form"},
+      {KeyLine("sk-ssh-ed25519@openssh.com",
+               Wire({"sk-ssh-ed25519@openssh.com", std::string(32, 'k')})),
+       "the security key's application is missing"},
+      {std::string(kEd25519) + "\n" + kEd25519Bob,
+       "holds more than one line; give one key per list item"},
+  };
+  for (const Case& c : cases) {
+    auto key = ParseSshPublicKey(c.line);
+    ASSERT_FALSE(key.ok()) << c.line;
+    EXPECT_EQ(key.error().code, "InvalidProject");
+    EXPECT_EQ(key.error().message, c.message) << c.line;
+  }
+}
+
+TEST(IpNetworkTest, ParsesAndPrints) {
+  struct Good {
+    const char* text;
+    const char* shown;
+    bool v6;
+    int prefix;
+  };
+  for (const Good& g :
+       {Good{"10.0.0.0/8", "10.0.0.0/8", false, 8}, Good{"0.0.0.0/0", "0.0.0.0/0", false, 0},
+        Good{"192.0.2.1", "192.0.2.1/32", false, 32},
+        Good{"192.0.2.128/25", "192.0.2.128/25", false, 25}, Good{"::/0", "::/0", true, 0},
+        Good{"2001:DB8::/32", "2001:db8::/32", true, 32},
+        Good{"2001:db8:0:0:1::/80", "2001:db8:0:0:1::/80", true, 80},
+        Good{"::1", "::1/128", true, 128},
+        Good{"::ffff:192.0.2.0/120", "::ffff:192.0.2.0/120", true, 120}}) {
+    auto n = ParseIpNetwork(g.text);
+    ASSERT_TRUE(n.ok()) << g.text << ": " << n.error().message;
+    EXPECT_EQ(n->ToString(), g.shown);
+    EXPECT_EQ(n->v6, g.v6);
+    EXPECT_EQ(n->prefix_length, g.prefix);
+  }
+  struct Bad {
+    const char* text;
+    const char* message;
+  };
+  for (const Bad& b : {
+           Bad{"10.1.2.3/8", "'10.1.2.3/8' has host bits set; did you mean 10.0.0.0/8?"},
+           Bad{"2001:db8::1/32", "'2001:db8::1/32' has host bits set; did you mean 2001:db8::/32?"},
+           Bad{"192.0.2.129/25",
+               "'192.0.2.129/25' has host bits set; did you mean 192.0.2.128/25?"},
+           Bad{"10.0.0.0/33", "the prefix length must be a number from 0 to 32; got '10.0.0.0/33'"},
+           Bad{"::/129", "the prefix length must be a number from 0 to 128; got '::/129'"},
+           Bad{"10.0.0.0/", "the prefix length must be a number from 0 to 32; got '10.0.0.0/'"},
+           Bad{"10.0.0.0/-1", "the prefix length must be a number from 0 to 32; got '10.0.0.0/-1'"},
+           Bad{"10.0.0.0/8/8",
+               "the prefix length must be a number from 0 to 32; got '10.0.0.0/8/8'"},
+           Bad{"10/8",
+               "must be an IPv4 or IPv6 network in CIDR notation, for example 192.0.2.0/24 or "
+               "2001:db8::/32; got '10/8'"},
+           Bad{"example.com/24",
+               "must be an IPv4 or IPv6 network in CIDR notation, for example 192.0.2.0/24 or "
+               "2001:db8::/32; got 'example.com/24'"},
+           Bad{"",
+               "must be an IPv4 or IPv6 network in CIDR notation, for example 192.0.2.0/24 or "
+               "2001:db8::/32; got ''"},
+           Bad{"256.0.0.0/8",
+               "must be an IPv4 or IPv6 network in CIDR notation, for example 192.0.2.0/24 or "
+               "2001:db8::/32; got '256.0.0.0/8'"},
+           Bad{"fe80::1%eth0", "a network may not name an interface (zone id): 'fe80::1%eth0'"},
+       }) {
+    auto n = ParseIpNetwork(b.text);
+    ASSERT_FALSE(n.ok()) << b.text;
+    EXPECT_EQ(n.error().message, b.message);
+  }
+}
+
+// Every kind of mistake in `users` and `servers`, with the whole message.
+TEST_F(ProjectUsersTest, BadUsersAndServers) {
+  const std::string hash = std::string("'") + kYescrypt + "'";
+  const std::string key = std::string("'") + kEd25519 + "'";
+  struct Case {
+    std::string yaml;
+    std::string message;
+  };
+  const Case cases[] = {
+      // The sections.
+      {"users: [alice]\n", "wharf.yaml:1:8: users: must be a mapping, got a list"},
+      {"servers: [sftp]\n", "wharf.yaml:1:10: servers: must be a mapping, got a list"},
+      {"servers:\n  sfpt: {}\n",
+       "wharf.yaml:2:3: servers.sfpt: unknown key; expected sftp, ftp, lockout (did you mean "
+       "'sftp'?)"},
+
+      // User names.
+      {"users:\n  al: {password_hash: " + hash + "}\n",
+       "wharf.yaml:2:3: users.al: a user name has 3 to 100 letters, digits, '_', '@', '.' or '-', "
+       "and starts with a letter, a digit or '_' (as AWS Transfer Family's)"},
+      {"users:\n  .alice: {password_hash: " + hash + "}\n",
+       "wharf.yaml:2:3: users..alice: a user name has 3 to 100 letters, digits, '_', '@', '.' or "
+       "'-', and starts with a letter, a digit or '_' (as AWS Transfer Family's)"},
+      {"users:\n  'al ice': {password_hash: " + hash + "}\n",
+       "wharf.yaml:2:3: users.al ice: a user name has 3 to 100 letters, digits, '_', '@', '.' or "
+       "'-', and starts with a letter, a digit or '_' (as AWS Transfer Family's)"},
+      {"users:\n  alice: {password_hash: " + hash + "}\n  alice: {password_hash: " + hash + "}\n",
+       "wharf.yaml:3:3: users.alice: duplicate key (first at line 2)"},
+
+      // Credentials.
+      {"users:\n  alice:\n    password: hunter2\n",
+       "wharf.yaml:3:5: users.alice.password: plain-text passwords are not accepted; run `wharf "
+       "passwd` and put the hash it prints under password_hash"},
+      {"users:\n  alice:\n    password_hash: hunter2\n",
+       "wharf.yaml:3:20: users.alice.password_hash: is not a password hash; passwords are never "
+       "written in clear: run `wharf passwd` and paste the hash it prints"},
+      {"users:\n  alice:\n    password_hash: 12345\n",
+       "wharf.yaml:3:20: users.alice.password_hash: must be a password hash as a string; run "
+       "`wharf passwd` and paste the hash it prints"},
+      {"users:\n  alice:\n    password_hash: [a]\n",
+       "wharf.yaml:3:20: users.alice.password_hash: must be a password hash as a string; run "
+       "`wharf passwd` and paste the hash it prints"},
+      {"users:\n  alice:\n    password_hash: '$y$j9T$UcisLRQBjER9lzyyrFoP31$eGSqap'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: is not a complete yescrypt hash; copy the "
+       "whole line that `wharf passwd` (or your tool) prints"},
+      {"users:\n  alice:\n    password_hash: '$6$saltsalt$tooshort'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: is not a complete SHA-512 crypt hash; copy "
+       "the whole line that `wharf passwd` (or your tool) prints"},
+      {"users:\n  alice:\n    password_hash: '$2b$03$aEmMbqyadtIA2f0y3fTYlOU9M6XbzdcKN8Pi5FfWIKdC"
+       "eqhxIE4Yq'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: is not a complete bcrypt hash; copy the whole "
+       "line that `wharf passwd` (or your tool) prints"},
+      {"users:\n  alice:\n    password_hash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaA'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: argon2 hashes are not supported: Debian's "
+       "libcrypt cannot check them; run `wharf passwd` and paste the hash it prints (yescrypt)"},
+      {"users:\n  alice:\n    password_hash: '$1$symVqsJs$ByiMrVqwalAPDeTMQvaSG/'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: uses $1$, a legacy hash that is too fast to "
+       "resist guessing; run `wharf passwd` and paste the hash it prints (yescrypt)"},
+      {"users:\n  alice:\n    password_hash: '$5$wNVPRoWbjlVl1qug$otXKOMi6Qrl9G.pStb6SGvM8NKhGnrdp8"
+       "oKMUFdvgJ7'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: uses $5$, a legacy hash that is too fast to "
+       "resist guessing; run `wharf passwd` and paste the hash it prints (yescrypt)"},
+      {"users:\n  alice:\n    password_hash: '$xyz$abc'\n",
+       "wharf.yaml:3:20: users.alice.password_hash: uses the unknown hash scheme '$xyz$'; "
+       "expected yescrypt ($y$), SHA-512 crypt ($6$), bcrypt ($2b$) or scrypt ($7$): run `wharf "
+       "passwd` and paste the hash it prints"},
+      {"users:\n  alice:\n",
+       "wharf.yaml:2:3: users.alice: has neither password_hash nor ssh_keys, so nobody could log "
+       "in as 'alice'"},
+      {"users:\n  alice: {ssh_keys: []}\n",
+       "wharf.yaml:2:10: users.alice: has neither password_hash nor ssh_keys, so nobody could "
+       "log in as 'alice'"},
+      {"users:\n  alice: {ssh_keys: " + key + "}\n",
+       "wharf.yaml:2:21: users.alice.ssh_keys: must be a list of OpenSSH public key lines (one "
+       "item per key), got a string"},
+      {"users:\n  alice:\n    ssh_keys:\n      - " + key + "\n      - ssh-ed25519 AAAA\n",
+       "wharf.yaml:5:9: users.alice.ssh_keys[1]: the key data is truncated"},
+      {"users:\n  alice:\n    ssh_keys:\n      - " + key + "\n      - {type: ed25519}\n",
+       "wharf.yaml:5:9: users.alice.ssh_keys[1]: must be a public key line such as 'ssh-ed25519 "
+       "AAAAC3Nza... alice@laptop', got a mapping"},
+      {"users:\n  alice:\n    ssh_keys:\n      - " + key + "\n      - " + key + "\n",
+       "wharf.yaml:5:9: users.alice.ssh_keys[1]: the same key is listed twice"},
+      {std::string("users:\n  alice:\n    ssh_keys: ['") + kDsa + "']\n",
+       "wharf.yaml:3:16: users.alice.ssh_keys[0]: DSA keys are refused (OpenSSH no longer accepts "
+       "them); make an ed25519 key with ssh-keygen -t ed25519"},
+      {"users:\n  alice: {password_hash: " + hash + ", passwd_hash: x}\n",
+       "wharf.yaml:2:103: users.alice.passwd_hash: unknown key; expected password_hash, "
+       "ssh_keys, home, permissions, allowed_networks, protocols, quota_bytes, quota_files, "
+       "max_file_size (did you mean 'password_hash'?)"},
+
+      // home
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: partners/../bob\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain '..': a home is a fixed folder of the "
+       "store"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: ..\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain '..': a home is a fixed folder of the "
+       "store"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: a/./b\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain '.' as a folder name"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: a//b\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain an empty folder name ('//')"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: 'a\\b'\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain '\\'; folders are separated by '/'"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: \"a\\tb\"\n",
+       "wharf.yaml:4:11: users.alice.home: may not contain control characters"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: ''\n",
+       "wharf.yaml:4:11: users.alice.home: must be a folder of the object store, for example "
+       "partners/acme (or / for the whole store), got ''"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    home: " + std::string(513, 'h') +
+           "\n",
+       "wharf.yaml:4:11: users.alice.home: must be at most 512 bytes"},
+
+      // permissions
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    permissions: [list, read, wirte]\n",
+       "wharf.yaml:4:31: users.alice.permissions[2]: unknown permission 'wirte'; expected list, "
+       "read, upload, delete, rename, mkdir"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    permissions: [write]\n",
+       "wharf.yaml:4:19: users.alice.permissions[0]: unknown permission 'write'; expected list, "
+       "read, upload, delete, rename, mkdir (did you mean 'upload'?)"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    permissions: [reed]\n",
+       "wharf.yaml:4:19: users.alice.permissions[0]: unknown permission 'reed'; expected list, "
+       "read, upload, delete, rename, mkdir (did you mean 'read'?)"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    permissions: [read, read]\n",
+       "wharf.yaml:4:25: users.alice.permissions[1]: 'read' is listed twice"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    permissions: all\n",
+       "wharf.yaml:4:18: users.alice.permissions: must be a list, got 'all'"},
+
+      // allowed_networks
+      {"users:\n  alice:\n    password_hash: " + hash +
+           "\n    allowed_networks: [10.0.0.0/8, 10.1.2.3/16]\n",
+       "wharf.yaml:4:36: users.alice.allowed_networks[1]: '10.1.2.3/16' has host bits set; did "
+       "you mean 10.1.0.0/16?"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    allowed_networks: [office]\n",
+       "wharf.yaml:4:24: users.alice.allowed_networks[0]: must be an IPv4 or IPv6 network in CIDR "
+       "notation, for example 192.0.2.0/24 or 2001:db8::/32; got 'office'"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    allowed_networks: []\n",
+       "wharf.yaml:4:23: users.alice.allowed_networks: an empty list would refuse every address; "
+       "leave it out to allow any"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    allowed_networks: 10.0.0.0/8\n",
+       "wharf.yaml:4:23: users.alice.allowed_networks: must be a list, got '10.0.0.0/8'"},
+
+      // protocols
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    protocols: [sftp, scp]\n",
+       "wharf.yaml:4:23: users.alice.protocols[1]: unknown protocol 'scp'; expected sftp, ftps "
+       "or ftp"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    protocols: []\n",
+       "wharf.yaml:4:16: users.alice.protocols: an empty list would let the user log in nowhere; "
+       "list sftp, ftps or ftp (leave it out for all three)"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    protocols: [ftp, ftp]\n",
+       "wharf.yaml:4:22: users.alice.protocols[1]: 'ftp' is listed twice"},
+
+      // quotas
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_bytes: 10 gigs\n",
+       "wharf.yaml:4:18: users.alice.quota_bytes: must be a size in bytes: a whole number, or a "
+       "number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 10GiB; got '10 "
+       "gigs'"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_bytes: -5\n",
+       "wharf.yaml:4:18: users.alice.quota_bytes: must be at least 1 byte (leave it out for no "
+       "limit), got -5"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_bytes: 0\n",
+       "wharf.yaml:4:18: users.alice.quota_bytes: must be at least 1 byte (leave it out for no "
+       "limit), got 0"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_bytes: 1.5\n",
+       "wharf.yaml:4:18: users.alice.quota_bytes: must be a size in bytes: a whole number, or a "
+       "number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 10GiB; got 1.5"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    max_file_size: .5GB\n",
+       "wharf.yaml:4:20: users.alice.max_file_size: must be a size in bytes: a whole number, or "
+       "a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 10GiB; got "
+       "'.5GB'"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    max_file_size: 99999999TiB\n",
+       "wharf.yaml:4:20: users.alice.max_file_size: is larger than wharf can count, got "
+       "'99999999TiB'"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_files: 0\n",
+       "wharf.yaml:4:18: users.alice.quota_files: must be a whole number of files, at least 1 "
+       "(leave it out for no limit), got 0"},
+      {"users:\n  alice:\n    password_hash: " + hash + "\n    quota_files: 1k\n",
+       "wharf.yaml:4:18: users.alice.quota_files: must be a whole number of files, at least 1 "
+       "(leave it out for no limit), got '1k'"},
+
+      // servers.sftp
+      {"servers:\n  sftp: {listen: 2222}\n",
+       "wharf.yaml:2:18: servers.sftp.listen: must be HOST:PORT, for example 127.0.0.1:8700; got "
+       "'2222'"},
+      {"servers:\n  sftp: {host_key: keys/missing}\n",
+       "wharf.yaml:2:20: servers.sftp.host_key: the file 'keys/missing' does not exist (looked "
+       "for DIR/keys/missing); leave host_key out and wharf makes one in the data folder"},
+      {"servers:\n  sftp: {host_key: keys}\n",
+       "wharf.yaml:2:20: servers.sftp.host_key: 'keys' is a folder"},
+      {"servers:\n  sftp: {idle_timeout: 0}\n",
+       "wharf.yaml:2:24: servers.sftp.idle_timeout: must be a whole number of seconds from 1 to "
+       "86400, got 0"},
+      {"servers:\n  sftp: {port: 22}\n",
+       "wharf.yaml:2:10: servers.sftp.port: unknown key; expected listen, host_key, idle_timeout"},
+      {"servers:\n  sftp: {listen: '0.0.0.0:2121'}\n  ftp: {listen: '0.0.0.0:2121'}\n",
+       "wharf.yaml:3:17: servers.ftp.listen: is the address servers.sftp listens on "
+       "(0.0.0.0:2121)"},
+
+      // servers.ftp
+      {"servers:\n  ftp: {passive_ports: 50100-50000}\n",
+       "wharf.yaml:2:24: servers.ftp.passive_ports: the range starts after it ends; write "
+       "LOW-HIGH, got '50100-50000'"},
+      {"servers:\n  ftp: {passive_ports: 50000-70000}\n",
+       "wharf.yaml:2:24: servers.ftp.passive_ports: must be a range of ports LOW-HIGH from 1 to "
+       "65535, for example 50000-50100; got '50000-70000'"},
+      {"servers:\n  ftp: {passive_ports: '50000:50100'}\n",
+       "wharf.yaml:2:24: servers.ftp.passive_ports: must be a range of ports LOW-HIGH from 1 to "
+       "65535, for example 50000-50100; got '50000:50100'"},
+      {"servers:\n  ftp: {passive_ports: 0-10}\n",
+       "wharf.yaml:2:24: servers.ftp.passive_ports: must be a range of ports LOW-HIGH from 1 to "
+       "65535, for example 50000-50100; got '0-10'"},
+      {"servers:\n  ftp: {public_address: ftp.example.com}\n",
+       "wharf.yaml:2:25: servers.ftp.public_address: must be an IPv4 address (PASV replies carry "
+       "only IPv4), got 'ftp.example.com'"},
+      {"servers:\n  ftp: {public_address: '2001:db8::1'}\n",
+       "wharf.yaml:2:25: servers.ftp.public_address: must be an IPv4 address (PASV replies carry "
+       "only IPv4), got '2001:db8::1'"},
+      {"servers:\n  ftp: {require_tls: yes}\n",
+       "wharf.yaml:2:22: servers.ftp.require_tls: must be true or false, got 'yes'"},
+      {"servers:\n  ftp: {allow_active: 1}\n",
+       "wharf.yaml:2:23: servers.ftp.allow_active: must be true or false, got 1"},
+      {"servers:\n  ftp: {certificate: tls/cert.pem}\n",
+       "wharf.yaml:2:22: servers.ftp.private_key: is required with certificate: give both, or "
+       "neither for a self-signed certificate made at first start"},
+      {"servers:\n  ftp: {private_key: tls/key.pem}\n",
+       "wharf.yaml:2:22: servers.ftp.certificate: is required with private_key: give both, or "
+       "neither for a self-signed certificate made at first start"},
+      {"servers:\n  ftp: {certificate: tls/nope.pem, private_key: tls/key.pem}\n",
+       "wharf.yaml:2:22: servers.ftp.certificate: the file 'tls/nope.pem' does not exist (looked "
+       "for DIR/tls/nope.pem) (a PEM file)"},
+      {"servers:\n  ftp: {certificate: tls/cert.pem, private_key: ''}\n",
+       "wharf.yaml:2:49: servers.ftp.private_key: must be a file name, got ''"},
+      {"servers:\n  ftp: {pasv_ports: 1-2}\n",
+       "wharf.yaml:2:9: servers.ftp.pasv_ports: unknown key; expected listen, passive_ports, "
+       "public_address, require_tls, certificate, private_key, allow_active, idle_timeout (did "
+       "you mean 'passive_ports'?)"},
+
+      // servers.lockout
+      {"servers:\n  lockout: {max_failures: 0}\n",
+       "wharf.yaml:2:27: servers.lockout.max_failures: must be a whole number from 1 to 1000, got "
+       "0"},
+      {"servers:\n  lockout: {window: 5m}\n",
+       "wharf.yaml:2:21: servers.lockout.window: must be a whole number of seconds from 1 to "
+       "86400, got '5m'"},
+      {"servers:\n  lockout: {ban: 1.5}\n",
+       "wharf.yaml:2:18: servers.lockout.ban: must be a whole number of seconds from 1 to "
+       "31536000, got 1.5"},
+      {"servers:\n  lockout: {ban: 600, max_ban: 300}\n",
+       "wharf.yaml:2:32: servers.lockout.max_ban: max_ban (300 s) must be at least ban (600 s)"},
+      {"servers:\n  lockout: {ban: 7200}\n",
+       "wharf.yaml:2:18: servers.lockout.ban: max_ban (3600 s) must be at least ban (7200 s)"},
+      {"servers:\n  lockout: {forgive_after: -1}\n",
+       "wharf.yaml:2:28: servers.lockout.forgive_after: must be a whole number of seconds from 1 "
+       "to 31536000, got -1"},
+      {"servers:\n  lockout: {exempt_networks: [localhost]}\n",
+       "wharf.yaml:2:31: servers.lockout.exempt_networks[0]: must be an IPv4 or IPv6 network in "
+       "CIDR notation, for example 192.0.2.0/24 or 2001:db8::/32; got 'localhost'"},
+      {"servers:\n  lockout: {attempts: 3}\n",
+       "wharf.yaml:2:13: servers.lockout.attempts: unknown key; expected max_failures, window, "
+       "ban, max_ban, forgive_after, exempt_networks"},
+  };
+  for (const Case& c : cases) {
+    std::string expected = c.message;
+    if (size_t at = expected.find("DIR"); at != std::string::npos) expected.replace(at, 3, dir_);
+    EXPECT_EQ(ErrorOf(c.yaml), expected) << c.yaml;
+  }
+}
+
+// A password written where a hash belongs never reaches a message (nor so a log).
+TEST_F(ProjectUsersTest, PasswordsNeverAppearInMessages) {
+  const char* cases[] = {
+      "users:\n  alice:\n    password_hash: Sup3rS3cret!\n",
+      "users:\n  alice:\n    password_hash: '$Sup3rS3cret!'\n",
+      "users:\n  alice:\n    password_hash: '$y$Sup3rS3cret!'\n",
+      "users:\n  alice:\n    password_hash: '$6$Sup3rS3cret!'\n",
+      "users:\n  alice:\n    password_hash: '$secret$Sup3rS3cret!'\n",
+      "users:\n  alice:\n    password_hash: [Sup3rS3cret!]\n",
+      "users:\n  alice:\n    password: Sup3rS3cret!\n",
+      "users:\n  alice:\n    ssh_keys: ['-----BEGIN OPENSSH PRIVATE KEY----- Sup3rS3cret!']\n",
+  };
+  for (const char* text : cases) {
+    std::string message = ErrorOf(text);
+    EXPECT_EQ(message.find("Sup3rS3cret"), std::string::npos) << message;
+    EXPECT_EQ(message.rfind("wharf.yaml:3:", 0), 0u) << message;
   }
 }
 
