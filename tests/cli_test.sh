@@ -97,6 +97,15 @@ out=$("$wharf" --help); contains "--help shows usage" "wharf run" "$out"
 out=$("$wharf" help run); contains "help run documents exit codes" "exit code 2" "$out"
 "$wharf" frobnicate 2>/dev/null; check "an unknown command exits 2" 2 $?
 
+# wharf passwd: a yescrypt hash from a piped password, and --verify against it.
+hash=$(printf 'open sesame\n' | "$wharf" passwd); code=$?
+check "passwd prints a hash" 0 "$code"
+contains "the hash is yescrypt" '$y$' "$hash"
+hash2=$(printf 'open sesame\n' | "$wharf" passwd)
+[ "$hash" != "$hash2" ]; check "each hash has its own salt" 0 $?
+printf 'open sesame\n' | "$wharf" passwd --verify "$hash" >/dev/null; check "passwd --verify accepts the password" 0 $?
+printf 'open sesame!\n' | "$wharf" passwd --verify "$hash" >/dev/null; check "passwd --verify refuses another" 1 $?
+
 # The example behind `make demo`.
 out=$("$wharf" run "$here/examples/products/products.asl.json" --input "$here/examples/products/input.json" --functions "$here/examples/products/functions.json"); code=$?
 check "the products example succeeds" 0 "$code"
