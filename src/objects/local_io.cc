@@ -1,0 +1,190 @@
+// The streams of LocalObjectStore: a writer (tmp/ file, MD5 while streaming, fsync, rename into
+// blobs/, index commit) and a reader (pread of an open blob).
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "objects/keys.h"
+#include "objects/local_store_internal.h"
+
+namespace wharf::objects::internal {
+namespace {
+
+class LocalWriter final : public ObjectWriter {
+ public:
+  LocalWriter(std::shared_ptr<Core> core, ObjectMeta meta, std::string id, int fd, EVP_MD_CTX* md5)
+      : core_(std::move(core)),
+        meta_(std::move(meta)),
+        id_(std::move(id)),
+        temp_(core_->TempPath(id_)),
+        blob_(core_->BlobPath(id_)),
+        fd_(fd),
+        md5_(md5) {}
+  ~LocalWriter() override {
+    if (state_ == State::kOpen) Abort();
+    EVP_MD_CTX_free(md5_);
+  }
+
+  Status Write(std::string_view bytes) override {
+    if (state_ != State::kOpen) return Finished();
+    if (failure_) return *failure_;
+    Status written = WriteAll(fd_, bytes, temp_);
+    if (!written.ok()) {
+      failure_ = written.error();
+      return written;
+    }
+    EVP_DigestUpdate(md5_, bytes.data(), bytes.size());
+    written_ += static_cast<int64_t>(bytes.size());
+    return {};
+  }
+
+  Result<ObjectMeta> Commit(ChangeEvents events) override {
+    if (state_ != State::kOpen) return Finished();
+    Result<ObjectMeta> result = CommitOrError(events);
+    if (!result.ok()) {
+      Abort();  // removes the temp file and, if it got there, the blob
+    } else {
+      state_ = State::kDone;
+      core_.reset();  // a finished writer does not keep the root open
+    }
+    return result;
+  }
+
+  void Abort() override {
+    if (state_ != State::kOpen) return;
+    state_ = State::kDone;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::unlink(temp_.c_str());
+    if (renamed_) ::unlink(blob_.c_str());
+    core_.reset();
+  }
+
+  int64_t written() const override { return written_; }
+
+ private:
+  enum class State { kOpen, kDone };
+
+  Error Finished() const {
+    return MakeError(
+        errc::kInvalidArgument,
+        fmt::format("the upload of {} is already committed or aborted", QuoteKey(meta_.key)));
+  }
+
+  Result<ObjectMeta> CommitOrError(const ChangeEvents& events) {
+    if (failure_) return *failure_;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(md5_, digest, &length);
+    std::string etag;
+    for (unsigned int i = 0; i < length; ++i) etag += fmt::format("{:02x}", digest[i]);
+
+    // The bytes reach the disk before the name that makes them part of the store.
+    if (core_->SyncToDisk()) WHARF_TRY_STATUS(SyncFile(fd_, temp_));
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return OsError("closing", temp_, errno);
+    if (::rename(temp_.c_str(), blob_.c_str()) != 0) {
+      return OsError(fmt::format("renaming {} to", temp_), blob_, errno);
+    }
+    renamed_ = true;
+    if (core_->SyncToDisk()) WHARF_TRY_STATUS(SyncDir(blob_.substr(0, blob_.rfind('/'))));
+
+    ObjectMeta meta = meta_;
+    meta.size = written_;
+    meta.etag = std::move(etag);
+    meta.last_modified = core_->NowMs();
+    std::vector<ObjectEvent> list = events.For(meta);
+    std::string replaced;
+    // The commit that makes the object visible, with its events.
+    WHARF_TRY_STATUS(core_->Write([&](sqlite::Db& db) -> Status {
+      WHARF_TRY(replaced, UpsertObject(db, meta, id_));
+      return InsertEvents(db, list, meta.last_modified);
+    }));
+    renamed_ = false;  // the blob belongs to the index now
+    if (!replaced.empty()) core_->DropBlobs({replaced});
+    return meta;
+  }
+
+  std::shared_ptr<Core> core_;
+  ObjectMeta meta_;
+  std::string id_;
+  std::string temp_;
+  std::string blob_;
+  int fd_;
+  EVP_MD_CTX* md5_;
+  State state_ = State::kOpen;
+  bool renamed_ = false;
+  int64_t written_ = 0;
+  std::optional<Error> failure_;
+};
+
+class LocalReader final : public ObjectReader {
+ public:
+  LocalReader(int fd, std::string path, ObjectMeta meta, int64_t first, int64_t end)
+      : fd_(fd), path_(std::move(path)), meta_(std::move(meta)), pos_(first), end_(end) {}
+  ~LocalReader() override { ::close(fd_); }
+
+  Result<std::string> Read(size_t max) override {
+    int64_t left = end_ - pos_;
+    if (left <= 0) return std::string();
+    size_t want = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(max)));
+    std::string out(want, '\0');
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = ::pread(fd_, out.data() + got, want - got, pos_ + static_cast<int64_t>(got));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return OsError("reading", path_, errno);
+      }
+      if (n == 0) {
+        return MakeError(
+            errc::kStorageFailure,
+            fmt::format("{} ends at byte {}, but the index records {} bytes for {}", path_,
+                        pos_ + static_cast<int64_t>(got), meta_.size, QuoteKey(meta_.key)));
+      }
+      got += static_cast<size_t>(n);
+    }
+    pos_ += static_cast<int64_t>(got);
+    return out;
+  }
+
+  const ObjectMeta& meta() const override { return meta_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  ObjectMeta meta_;
+  int64_t pos_;
+  int64_t end_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> NewWriter(std::shared_ptr<Core> core, ObjectMeta meta) {
+  if (meta.content_type.empty()) meta.content_type = "application/octet-stream";
+  std::string id = NewBlobId();
+  std::string temp = core->TempPath(id);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return OsError("creating the upload file", temp, errno);
+  EVP_MD_CTX* md5 = EVP_MD_CTX_new();
+  if (md5 == nullptr || EVP_DigestInit_ex(md5, EVP_md5(), nullptr) != 1) {
+    EVP_MD_CTX_free(md5);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return MakeError(errc::kStorageFailure, "OpenSSL could not start an MD5 digest");
+  }
+  return std::unique_ptr<ObjectWriter>(
+      new LocalWriter(std::move(core), std::move(meta), std::move(id), fd, md5));
+}
+
+std::unique_ptr<ObjectReader> NewReader(int fd, std::string path, ObjectMeta meta, int64_t first,
+                                        int64_t end) {
+  return std::make_unique<LocalReader>(fd, std::move(path), std::move(meta), first, end);
+}
+
+}  // namespace wharf::objects::internal
