@@ -326,7 +326,10 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(const LocalOpti
     core->needs_sweep = false;
   }
   // Until the close that sets it again, a crash leaves the flag at 0 and the next Open sweeps.
+  // This commit is synced whatever the durability, so that a power cut cannot undo it.
+  WHARF_TRY_STATUS(core->writer->Exec("PRAGMA synchronous=FULL"));
   WHARF_TRY_STATUS(SetCleanClose(*core->writer, 0));
+  if (!core->SyncToDisk()) WHARF_TRY_STATUS(core->writer->Exec("PRAGMA synchronous=NORMAL"));
 
   WHARF_TRY(core->reader, Db::Open(core->index_path));
   WHARF_TRY_STATUS(core->reader->Exec("PRAGMA busy_timeout=10000; PRAGMA query_only=1"));
