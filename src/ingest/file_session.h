@@ -16,7 +16,7 @@
 // "Object Deleted"; a rename "Object Created" (CopyObject) for the new key and "Object Deleted" for
 // the old one. An operation that fails after its path resolved (refused, missing, storage failure),
 // and every download, record their Transfer Family event alone, with no object change (the store's
-// CommitEvents; see file_session_internal.h while the store lacks it). A path that does not
+// CommitEvents). A path that does not
 // resolve (kInvalidPath: an escape, bad UTF-8) names no file, and records no event.
 //
 // Folders (vpath.h): mkdir writes the folder's marker; it needs no parent folder (an S3-backed

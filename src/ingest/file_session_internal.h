@@ -21,28 +21,10 @@ namespace wharf::ingest {
 
 namespace internal {
 
-// Whether Store can commit events alone, with no object change: what a download, and a refused
-// or failed operation, need to record their events. objects::ObjectStore has no such method yet
-// (the proposal: `virtual Status CommitEvents(std::vector<ObjectEvent> events) = 0;`, committing
-// the events into the outbox in one transaction). Until it has, those events cannot be recorded
-// and FileSession says so in the error messages it returns; once it has, this finds it and
-// nothing here needs to change.
-template <typename Store>
-inline constexpr bool kCommitsEventsAlone = requires(Store& store,
-                                                     std::vector<objects::ObjectEvent> events) {
-  { store.CommitEvents(std::move(events)) } -> std::same_as<Status>;
-};
-
-template <typename Store>
-Status CommitEventsAlone(Store& store, std::vector<objects::ObjectEvent> events) {
-  if constexpr (kCommitsEventsAlone<Store>) {
-    return store.CommitEvents(std::move(events));
-  } else {
-    (void)store;
-    return MakeError(objects::errc::kStorageFailure,
-                     "the object store cannot commit events without an object change "
-                     "(ObjectStore::CommitEvents is missing)");
-  }
+// Events with no object change (a download, a refused or failed operation).
+inline Status CommitEventsAlone(objects::ObjectStore& store,
+                                std::vector<objects::ObjectEvent> events) {
+  return store.CommitEvents(std::move(events));
 }
 
 // kNotDirectory when an ancestor of `path` is a file: "a.csv/x" would make a.csv a file and a

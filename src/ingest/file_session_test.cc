@@ -19,9 +19,6 @@ using objects::testing::CountTemp;
 using objects::testing::Md5Hex;
 using objects::testing::TempDir;
 
-// Events recorded with no object change need ObjectStore::CommitEvents (file_session_internal.h).
-constexpr bool kAlone = internal::kCommitsEventsAlone<objects::ObjectStore>;
-
 class FileSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -87,16 +84,10 @@ class FileSessionTest : public ::testing::Test {
 
   bool Exists(const std::string& key) { return store_->Head(key).ok(); }
 
-  // The one event of a failed operation (when the store can record it), or a message saying it
-  // could not be.
+  // The one event of a failed operation.
   void ExpectFailedEvent(const Error& error, const std::string& detail_type,
                          const std::string& failure_code = "UNKNOWN_ERROR") {
     std::vector<Json> events = NewEvents();
-    if (!kAlone) {
-      EXPECT_TRUE(events.empty());
-      EXPECT_NE(error.message.find("CommitEvents is missing"), std::string::npos) << error.message;
-      return;
-    }
     ASSERT_EQ(Kinds(events), std::vector<std::string>{detail_type});
     const Json& d = *events[0].find("detail");
     EXPECT_EQ(d.find("status-code")->as_string(), "FAILED");
@@ -220,10 +211,6 @@ TEST_F(FileSessionTest, AbandonedUploadLeavesNothingAndRecordsPartialUpload) {
   EXPECT_TRUE(listed->entries.empty());
 
   std::vector<Json> events = NewEvents();
-  if (!kAlone) {
-    EXPECT_TRUE(events.empty());
-    GTEST_SKIP() << "the store cannot commit events alone (ObjectStore::CommitEvents)";
-  }
   ASSERT_EQ(Kinds(events), std::vector<std::string>{"SFTP Server File Upload Failed"});
   const Json& d = *events[0].find("detail");
   EXPECT_EQ(d.find("failure-code")->as_string(), "PARTIAL_UPLOAD");
@@ -357,7 +344,6 @@ TEST_F(FileSessionTest, DownloadReadsTheFileAndRecordsIt) {
   EXPECT_EQ(*past, "");
 
   std::vector<Json> events = NewEvents();
-  if (!kAlone) GTEST_SKIP() << "the store cannot commit events alone (ObjectStore::CommitEvents)";
   ASSERT_EQ(Kinds(events), std::vector<std::string>(3, "SFTP Server File Download Completed"));
   const Json& d = *events[0].find("detail");
   EXPECT_EQ(d.find("bytes")->as_int(), 12);
@@ -377,7 +363,6 @@ TEST_F(FileSessionTest, DownloadGivenUpRecordsPartialDownload) {
     ASSERT_OK((*download)->Read(40));
   }
   std::vector<Json> events = NewEvents();
-  if (!kAlone) GTEST_SKIP() << "the store cannot commit events alone (ObjectStore::CommitEvents)";
   ASSERT_EQ(Kinds(events), std::vector<std::string>{"SFTP Server File Download Failed"});
   EXPECT_EQ(events[0].find("detail")->find("failure-code")->as_string(), "PARTIAL_DOWNLOAD");
   EXPECT_EQ(events[0].find("detail")->find("bytes")->as_int(), 40);

@@ -319,6 +319,7 @@ class MemoryStore : public objects::ObjectStore {
                                      objects::ChangeEvents) override {
     return Unused();
   }
+  Status CommitEvents(std::vector<objects::ObjectEvent>) override { return Unused(); }
   Result<std::vector<objects::ObjectEvent>> ReadEvents(int, int64_t) override { return Unused(); }
   Status MarkEventsDelivered(const std::vector<int64_t>&) override { return Unused(); }
 

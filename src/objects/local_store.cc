@@ -572,6 +572,12 @@ Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t
   return out;
 }
 
+Status LocalObjectStore::CommitEvents(std::vector<ObjectEvent> events) {
+  if (events.empty()) return {};
+  TimePoint now = core_->NowMs();
+  return core_->Write([&](Db& db) -> Status { return internal::InsertEvents(db, events, now); });
+}
+
 Status LocalObjectStore::MarkEventsDelivered(const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return {};
   return core_->Write([&](Db& db) -> Status {

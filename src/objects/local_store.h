@@ -55,6 +55,7 @@ class LocalObjectStore final : public ObjectStore {
   Result<ObjectMeta> Copy(std::string_view from, std::string_view to, ChangeEvents events) override;
   Result<ObjectMeta> Rename(std::string_view from, std::string_view to,
                             ChangeEvents events) override;
+  Status CommitEvents(std::vector<ObjectEvent> events) override;
   Result<std::vector<ObjectEvent>> ReadEvents(int limit, int64_t after_seq) override;
   Status MarkEventsDelivered(const std::vector<int64_t>& seqs) override;
 

@@ -170,6 +170,9 @@ class ObjectStore {
 
   // The event outbox: undelivered events after `after_seq`, in order. `limit`: 1..1000 (others
   // are taken as 100 and 1000).
+  // Commits events that come with no object change (a download, a refused or failed operation)
+  // into the outbox, in one transaction.
+  virtual Status CommitEvents(std::vector<ObjectEvent> events) = 0;
   virtual Result<std::vector<ObjectEvent>> ReadEvents(int limit, int64_t after_seq) = 0;
   // Removes delivered events from the outbox; unknown seqs are ignored. Seqs are never reused.
   virtual Status MarkEventsDelivered(const std::vector<int64_t>& seqs) = 0;
