@@ -11,6 +11,7 @@
 #include "asl/definition.h"
 #include "cli/client.h"
 #include "cli/common.h"
+#include "cli/events.h"
 #include "cli/passwd.h"
 #include "cli/serve.h"
 #include "core/memory.h"
@@ -27,7 +28,8 @@ constexpr const char* kUsage =
 Usage:
   wharf run DEFINITION.json [--input FILE|-] [--functions FILE] [--history] [--no-quotas] [--pretty]
   wharf validate DEFINITION.json
-  wharf serve [--project wharf.yaml] [--http HOST:PORT] [--data DIR] [--unauthenticated]
+  wharf serve [--project wharf.yaml] [--http HOST:PORT] [--sftp HOST:PORT] [--ftp HOST:PORT]
+              [--data DIR] [--unauthenticated]
   wharf start MACHINE [--name N] [--input JSON | --input-file F] [--wait]
   wharf executions [MACHINE] [--status S] [--limit N] [--json]
   wharf describe EXECUTION [--json]
@@ -35,6 +37,7 @@ Usage:
   wharf stop EXECUTION [--error E] [--cause C]
   wharf redrive EXECUTION
   wharf passwd [--verify HASH]
+  wharf events [--project wharf.yaml] [--data DIR] [--after SEQ] [--limit N] [--json]
   wharf help [COMMAND]
   wharf --help | --version
 
@@ -49,6 +52,7 @@ Commands:
   stop       Stops a running execution.
   redrive    Restarts a failed execution from where it failed.
   passwd     Prints a password hash for a file-transfer user of the project file.
+  events     Lists the landing store's upload, download, delete and rename events.
   help       Shows help for a command.
 
 Run `wharf help run` for the exit codes and options of `run`. The client commands (start ...
@@ -98,6 +102,8 @@ Options:
   --project FILE      The project file.
   --http HOST:PORT    Where the API listens, overriding http.listen (port 0 picks a free one).
   --data DIR          The data folder, overriding the project's `data`.
+  --sftp HOST:PORT    Serve SFTP there, overriding servers.sftp.listen (and enabling it).
+  --ftp HOST:PORT     Serve FTP and explicit FTPS there, overriding servers.ftp.listen.
   --unauthenticated   Accept unsigned requests (local use only).
 )";
 
@@ -222,6 +228,8 @@ int main(int argc, char** argv) {
       std::fputs(kServeHelp, stdout);
     else if (args[0] == "passwd")
       std::fputs(wharf::cli::kPasswdHelp, stdout);
+    else if (args[0] == "events")
+      std::fputs(wharf::cli::kEventsHelp, stdout);
     else if (const char* help = ClientCommandHelp(args[0]))
       std::fputs(help, stdout);
     else
@@ -234,6 +242,7 @@ int main(int argc, char** argv) {
                  : command == "validate"      ? kValidateHelp
                  : command == "serve"         ? kServeHelp
                  : command == "passwd"        ? wharf::cli::kPasswdHelp
+                 : command == "events"        ? wharf::cli::kEventsHelp
                  : ClientCommandHelp(command) ? ClientCommandHelp(command)
                                               : kUsage,
                  stdout);
@@ -249,5 +258,6 @@ int main(int argc, char** argv) {
   if (command == "stop") return wharf::cli::StopCommand(args);
   if (command == "redrive") return wharf::cli::RedriveCommand(args);
   if (command == "passwd") return wharf::cli::PasswdCommand(args);
+  if (command == "events") return wharf::cli::EventsCommand(args);
   return Fail("unknown command '" + command + "' (see `wharf --help`)");
 }

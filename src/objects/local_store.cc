@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -558,6 +559,30 @@ Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t
   WHARF_TRY(Query q, core_->reader->Prepare("SELECT seq, kind, payload, time_ms FROM events "
                                             "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   q.Bind(1, after_seq).Bind(2, int64_t{limit});
+  std::vector<ObjectEvent> out;
+  for (;;) {
+    WHARF_TRY(bool row, q.Step());
+    if (!row) break;
+    ObjectEvent e;
+    e.seq = q.Int(0);
+    e.kind = q.Text(1);
+    e.payload = q.Text(2);
+    e.time = TimePoint(std::chrono::milliseconds(q.Int(3)));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<ObjectEvent>> LocalObjectStore::PeekEvents(const std::string& root,
+                                                               int limit, int64_t after_seq) {
+  std::string path = root + "/index.db";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::vector<ObjectEvent>{};
+  WHARF_TRY(std::unique_ptr<Db> db, Db::Open(path));
+  WHARF_TRY_STATUS(db->Exec("PRAGMA busy_timeout = 5000"));
+  WHARF_TRY(Query q, db->Prepare("SELECT seq, kind, payload, time_ms FROM events "
+                                 "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+  q.Bind(1, after_seq).Bind(2, int64_t{std::clamp(limit, 1, 1000)});
   std::vector<ObjectEvent> out;
   for (;;) {
     WHARF_TRY(bool row, q.Step());

@@ -59,6 +59,12 @@ class LocalObjectStore final : public ObjectStore {
   Result<std::vector<ObjectEvent>> ReadEvents(int limit, int64_t after_seq) override;
   Status MarkEventsDelivered(const std::vector<int64_t>& seqs) override;
 
+  // The undelivered events of the store at `root`, read without taking its lock, so that a
+  // command can show them while `wharf serve` holds the store (SQLite WAL lets a reader in).
+  // An absent index is no error: no events.
+  static Result<std::vector<ObjectEvent>> PeekEvents(const std::string& root, int limit,
+                                                     int64_t after_seq);
+
   const std::string& root() const;
   // How many blobs the last Open removed because no committed row referenced them (tests).
   int64_t swept_at_open() const;

@@ -425,3 +425,31 @@ TEST_F(LocalStoreTest, NoKeyReachesOutsideTheRoot) {
 
 }  // namespace
 }  // namespace wharf::objects
+
+namespace wharf::objects {
+namespace {
+
+// `wharf events` reads the outbox while `wharf serve` holds the store.
+TEST(LocalStorePeek, EventsCanBeReadWhileTheStoreIsOpen) {
+  testing::TempDir dir;
+  std::string root = dir.path() + "/objects";
+  auto none = LocalObjectStore::PeekEvents(root, 10, 0);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  auto store = testing::OpenStore(root);
+  ASSERT_TRUE(store.ok());
+  ObjectEvent created{0, "Object Created", R"({"key":"a"})", {}};
+  ASSERT_TRUE(testing::PutBytes(**store, "a", "bytes", {created}).ok());
+  ASSERT_TRUE((*store)->CommitEvents({ObjectEvent{0, "Download", "{}", {}}}).ok());
+  auto events = LocalObjectStore::PeekEvents(root, 10, 0);
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].kind, "Object Created");
+  EXPECT_EQ((*events)[1].kind, "Download");
+  auto after = LocalObjectStore::PeekEvents(root, 10, (*events)[0].seq);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), 1u);
+}
+
+}  // namespace
+}  // namespace wharf::objects

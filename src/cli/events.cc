@@ -1,0 +1,106 @@
+// `wharf events` (see events.h).
+#include "cli/events.h"
+
+#include <cstdio>
+
+#include "cli/common.h"
+#include "core/json.h"
+#include "core/project.h"
+#include "objects/local_store.h"
+
+namespace wharf::cli {
+
+const char kEventsHelp[] =
+    R"(wharf events [--project wharf.yaml] [--data DIR] [--after SEQ] [--limit N] [--json]
+
+Lists the events of the landing store that the event bus has not taken yet, oldest first: each
+upload, download, delete, rename and folder change of the SFTP and FTP servers, as its Transfer
+Family event ("SFTP Server File Upload Completed", ...) and, where S3 would send one, its S3
+event ("Object Created", "Object Deleted"). Reads the data folder directly, also while
+`wharf serve` runs.
+
+Options:
+  --project FILE   The project file whose data folder to read (default ./wharf.yaml).
+  --data DIR       The data folder, instead of the project's.
+  --after SEQ      Only events after this sequence number.
+  --limit N        At most N events (default 100, at most 1000).
+  --json           One event per line, as its whole EventBridge JSON.
+)";
+
+namespace {
+
+std::string Field(const Json& o, std::string_view key) {
+  const Json* v = o.find(key);
+  if (!v) return "";
+  return v->is_string() ? v->as_string() : v->Dump();
+}
+
+// One line: what happened, to which file, by whom.
+std::string Summary(const std::string& payload) {
+  auto event = Json::Parse(payload);
+  if (!event.ok() || !event->is_object()) return payload;
+  const Json* detail = event->find("detail");
+  if (!detail || !detail->is_object()) return "";
+  if (Field(*event, "source") == "aws.s3") {
+    const Json* object = detail->find("object");
+    return object ? Field(*object, "key") + "  " + Field(*object, "size") + " bytes" : "";
+  }
+  std::string s = Field(*detail, "username") + "  " + Field(*detail, "file-path");
+  if (detail->find("bytes")) s += "  " + Field(*detail, "bytes") + " bytes";
+  if (detail->find("failure-code")) s += "  " + Field(*detail, "failure-code");
+  return s;
+}
+
+}  // namespace
+
+int EventsCommand(const std::vector<std::string>& args) {
+  std::string project_path = "wharf.yaml", data, after_text, limit_text;
+  bool json = false;
+  ArgCursor arg(args);
+  while (arg.Next()) {
+    if (arg.Is("--project")) {
+      if (!arg.Value(project_path)) return Fail("--project needs a file name");
+    } else if (arg.Is("--data")) {
+      if (!arg.Value(data)) return Fail("--data needs a folder");
+    } else if (arg.Is("--after")) {
+      if (!arg.Value(after_text)) return Fail("--after needs a sequence number");
+    } else if (arg.Is("--limit")) {
+      if (!arg.Value(limit_text)) return Fail("--limit needs a number");
+    } else if (arg.Is("--json")) {
+      json = true;
+    } else {
+      return Fail("unexpected argument " + arg.Current() + " (see `wharf help events`)");
+    }
+  }
+  auto number = [](const std::string& text, int64_t& out) {
+    if (text.empty()) return true;
+    char* end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    if (*end != '\0' || v < 0) return false;
+    out = v;
+    return true;
+  };
+  int64_t after = 0, limit = 100;
+  if (!number(after_text, after)) return Fail("--after " + after_text + ": not a sequence number");
+  if (!number(limit_text, limit) || limit < 1 || limit > 1000)
+    return Fail("--limit " + limit_text + ": must be 1 to 1000");
+  if (data.empty()) {
+    auto project = LoadProject(project_path);
+    if (!project.ok()) return Fail(project.error().message);
+    data = project->data_dir;
+  }
+  auto events =
+      objects::LocalObjectStore::PeekEvents(data + "/objects", static_cast<int>(limit), after);
+  if (!events.ok()) return Fail(events.error().message);
+  for (const objects::ObjectEvent& e : *events) {
+    if (json) {
+      std::printf("%s\n", e.payload.c_str());
+    } else {
+      std::printf("%6lld  %s  %-40s  %s\n", static_cast<long long>(e.seq),
+                  FormatIso8601(e.time).c_str(), e.kind.c_str(), Summary(e.payload).c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace wharf::cli
