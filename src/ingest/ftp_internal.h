@@ -1,0 +1,337 @@
+// The FTP server's parts on Boost.Asio (see ftp_server.h): a connection with optional TLS
+// (Channel), deadlines, work moved off the network thread (Offload), the server's shared state
+// (FtpServer::Impl) and one control connection (Session). Included only by ftp_server.cc,
+// ftp_session.cc and ftp_transfer.cc: Boost.Asio and OpenSSL are slow to compile.
+//
+// Threads: everything here runs on the server's network thread, except the functions given to
+// Offload, which run on its worker pool while the calling coroutine waits.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include "core/clock.h"
+#include "ingest/file_session.h"
+#include "ingest/ftp_protocol.h"
+#include "ingest/ftp_server.h"
+#include "ingest/ftp_tls.h"
+
+namespace wharf::ingest::ftp {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+inline constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+inline constexpr size_t kDataBufferBytes = size_t{256} * 1024;
+inline constexpr size_t kMaxCommandLine = 8192;
+inline constexpr auto kDataConnectTimeout = std::chrono::seconds(30);
+inline constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
+inline constexpr auto kShutdownTimeout = std::chrono::seconds(2);
+// How long the end of a plain upload waits for a sign that the client was killed (see
+// Session::ReceiveFile).
+inline constexpr auto kClientGoneGrace = std::chrono::milliseconds(1);
+
+// A TCP connection, with TLS after Handshake. One read and one write may be in progress at a
+// time.
+class Channel {
+ public:
+  explicit Channel(tcp::socket socket) : plain_(std::move(socket)) {}
+
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
+  bool tls() const { return tls_.has_value(); }
+  // Whether the TLS session was resumed (a data connection reusing the control's session).
+  bool resumed() const;
+
+  // Starts TLS as the server. REQUIRES: !tls() and no operation in progress.
+  enum class Kind { kControl, kData };
+  asio::awaitable<error_code> Handshake(ssl::context& context, Kind kind);
+  asio::awaitable<std::tuple<error_code, size_t>> ReadSome(asio::mutable_buffer buffer);
+  asio::awaitable<error_code> Write(asio::const_buffer buffer);
+  // The end of a connection: with TLS, sends close_notify and waits up to kShutdownTimeout for
+  // the peer's (or its close); then closes.
+  asio::awaitable<void> Shutdown();
+  // Closes at once; operations in progress end with operation_aborted.
+  void Close();
+
+ private:
+  tcp::socket plain_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
+};
+
+// Calls `on_expiry` when `timeout` passes before the Deadline is destroyed.
+class Deadline {
+ public:
+  template <typename F>
+  Deadline(const asio::any_io_executor& executor, std::chrono::steady_clock::duration timeout,
+           F on_expiry)
+      : timer_(executor, timeout), state_(std::make_shared<State>()) {
+    timer_.async_wait([state = state_, f = std::move(on_expiry)](error_code ec) mutable {
+      if (!ec && state->armed) {
+        state->expired = true;
+        f();
+      }
+    });
+  }
+  ~Deadline() {
+    state_->armed = false;
+    timer_.cancel();
+  }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    bool armed = true;
+    bool expired = false;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+// Runs `fn` on `pool` and resumes the caller on its own executor with the result.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> Offload(asio::thread_pool& pool, F fn) {
+  std::optional<std::invoke_result_t<F&>> out;
+  co_await asio::co_spawn(
+      pool,
+      [&]() -> asio::awaitable<void> {
+        out.emplace(fn());
+        co_return;
+      },
+      asio::use_awaitable);
+  co_return std::move(*out);
+}
+
+// A function started on the pool now, whose result is awaited later: work that overlaps the
+// network (the store writes one buffer while the socket fills the next). Get() must be awaited
+// before anything the function uses goes away.
+template <typename R>
+class Background {
+ public:
+  template <typename F>
+  Background(asio::thread_pool& pool, const asio::any_io_executor& home, F fn)
+      : state_(std::make_shared<State>(home)) {
+    asio::post(pool, [state = state_, fn = std::move(fn)]() mutable {
+      R result = fn();
+      asio::post(state->ready.get_executor(), [state, result = std::move(result)]() mutable {
+        state->result.emplace(std::move(result));
+        state->ready.cancel();
+      });
+    });
+  }
+  asio::awaitable<R> Get() {
+    while (!state_->result) {
+      state_->ready.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await state_->ready.async_wait(kAwaitTuple);
+    }
+    co_return std::move(*state_->result);
+  }
+
+ private:
+  struct State {
+    explicit State(const asio::any_io_executor& home) : ready(home) {}
+    asio::steady_timer ready;
+    std::optional<R> result;
+  };
+  std::shared_ptr<State> state_;
+};
+
+// The address of `endpoint` as users.h and the events see it: an IPv4-mapped IPv6 address is
+// the IPv4 address.
+asio::ip::address Unmapped(const asio::ip::address& address);
+
+class Session;
+
+}  // namespace wharf::ingest::ftp
+
+namespace wharf::ingest {
+
+struct FtpServer::Impl {
+  explicit Impl(FtpServerOptions opts) : options(std::move(opts)) {}
+
+  void Log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+  const Clock& clock() const { return options.clock ? *options.clock : system_clock; }
+  ftp::asio::awaitable<void> Accept();
+
+  FtpServerOptions options;
+  SystemClock system_clock;
+  ftp::TlsMaterial tls_material;
+  std::optional<ftp::asio::ip::address_v4> public_address;
+  std::string server_id;
+  std::atomic<size_t> sessions{0};
+  // Everything above outlives the sessions' coroutines, which Stop destroys with the io_context
+  // (an open upload is then finished as failed by its destructor).
+  std::unique_ptr<ftp::ssl::context> tls;
+  std::optional<ftp::asio::io_context> ioc;
+  std::optional<ftp::asio::thread_pool> pool;
+  std::optional<ftp::tcp::acceptor> acceptor;
+  std::thread thread;
+  uint16_t bound_port = 0;
+  std::string bound_address;
+  uint32_t next_passive_port = 0;  // network thread only: where the next search of the range starts
+  bool started = false;
+  bool stopped = false;
+};
+
+}  // namespace wharf::ingest
+
+namespace wharf::ingest::ftp {
+
+// One control connection: the command loop, login, TLS, and the transfers it starts. Commands
+// are read and answered one at a time; while a transfer runs, the loop goes on reading so that
+// ABOR, or the loss of the control connection, can stop it, and any other command waits for the
+// transfer's end. The transfer writes its own final reply, so the control connection has one
+// writer at a time.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(FtpServer::Impl& server, tcp::socket socket);
+  ~Session();
+
+  asio::awaitable<void> Run();
+
+ private:
+  struct Transfer {
+    std::unique_ptr<Channel> data;
+    bool aborted = false;
+    std::string abort_reason;
+  };
+  using Handler = asio::awaitable<void> (Session::*)(std::string_view arg);
+
+  // --- control connection (ftp_session.cc) ---
+  asio::awaitable<std::optional<std::string>> ReadLine();
+  asio::awaitable<void> Reply(int code, std::string_view text);
+  // A multi-line reply: "code-first", the middle lines (indented by one space), "code last".
+  asio::awaitable<void> ReplyLines(int code, std::string_view first,
+                                   const std::vector<std::string>& lines, std::string_view last);
+  asio::awaitable<void> ReplyError(const Error& error, Operation operation);
+  asio::awaitable<void> Dispatch(const Command& command);
+  asio::awaitable<void> Watchdog(std::shared_ptr<Session> self);
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F&>> Blocking(F fn) {
+    co_return co_await Offload(*server_.pool, std::move(fn));
+  }
+  void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
+  void Log(std::string_view line) const;
+  bool TlsRequired() const;  // by the server, or by the logged-in user's protocols
+  std::string Path(std::string_view arg) const;  // the virtual path for replies
+
+  asio::awaitable<void> OnUser(std::string_view arg);
+  asio::awaitable<void> OnPass(std::string_view arg);
+  asio::awaitable<void> OnQuit(std::string_view arg);
+  asio::awaitable<void> OnNoop(std::string_view arg);
+  asio::awaitable<void> OnSyst(std::string_view arg);
+  asio::awaitable<void> OnFeat(std::string_view arg);
+  asio::awaitable<void> OnOpts(std::string_view arg);
+  asio::awaitable<void> OnHelp(std::string_view arg);
+  asio::awaitable<void> OnStat(std::string_view arg);
+  asio::awaitable<void> OnAuth(std::string_view arg);
+  asio::awaitable<void> OnPbsz(std::string_view arg);
+  asio::awaitable<void> OnProt(std::string_view arg);
+  asio::awaitable<void> OnCcc(std::string_view arg);
+  asio::awaitable<void> OnType(std::string_view arg);
+  asio::awaitable<void> OnMode(std::string_view arg);
+  asio::awaitable<void> OnStru(std::string_view arg);
+  asio::awaitable<void> OnPwd(std::string_view arg);
+  asio::awaitable<void> OnCwd(std::string_view arg);
+  asio::awaitable<void> OnCdup(std::string_view arg);
+  asio::awaitable<void> OnMkd(std::string_view arg);
+  asio::awaitable<void> OnRmd(std::string_view arg);
+  asio::awaitable<void> OnDele(std::string_view arg);
+  asio::awaitable<void> OnRnfr(std::string_view arg);
+  asio::awaitable<void> OnRnto(std::string_view arg);
+  asio::awaitable<void> OnSize(std::string_view arg);
+  asio::awaitable<void> OnMdtm(std::string_view arg);
+  asio::awaitable<void> OnMfmt(std::string_view arg);
+  asio::awaitable<void> OnMlst(std::string_view arg);
+  asio::awaitable<void> OnRest(std::string_view arg);
+  asio::awaitable<void> OnAbor(std::string_view arg);
+
+  // --- data connections and transfers (ftp_transfer.cc) ---
+  asio::awaitable<void> OnPasv(std::string_view arg);
+  asio::awaitable<void> OnEpsv(std::string_view arg);
+  asio::awaitable<void> OnPort(std::string_view arg);
+  asio::awaitable<void> OnEprt(std::string_view arg);
+  asio::awaitable<void> OnRetr(std::string_view arg);
+  asio::awaitable<void> OnStor(std::string_view arg);
+  asio::awaitable<void> OnAppe(std::string_view arg);
+  asio::awaitable<void> OnList(std::string_view arg);
+  asio::awaitable<void> OnNlst(std::string_view arg);
+  asio::awaitable<void> OnMlsd(std::string_view arg);
+
+  enum class ListFormat { kLong, kNames, kFacts };
+  asio::awaitable<void> List(std::string_view arg, ListFormat format);
+  asio::awaitable<void> Store(std::string_view arg, bool append);
+  // Listens for a passive data connection on the control connection's local address, on a port
+  // of the configured range. Closes any earlier listener or active address.
+  Result<uint16_t> OpenPassive();
+  void ResetDataSetup();
+  // 521 when data must be protected and PROT P was not given. False when it replied.
+  asio::awaitable<bool> CheckDataProtection();
+  // The data connection the last PASV, EPSV, PORT or EPRT set up, with TLS under PROT P.
+  asio::awaitable<Result<std::unique_ptr<Channel>>> OpenData();
+  // Starts `body` as the running transfer; the command loop goes on.
+  std::shared_ptr<Transfer> NewTransfer(std::unique_ptr<Channel> data);
+  void StartTransfer(asio::awaitable<void> body);
+  asio::awaitable<void> SendText(std::shared_ptr<Transfer> transfer, std::string text);
+  asio::awaitable<void> SendFile(std::shared_ptr<Transfer> transfer,
+                                 std::unique_ptr<Download> download, std::string path);
+  asio::awaitable<void> ReceiveFile(std::shared_ptr<Transfer> transfer,
+                                    std::unique_ptr<Upload> upload, std::string path);
+  // Called by a transfer as it ends: its last reply, then the command loop may go on.
+  asio::awaitable<void> EndTransfer(int code, std::string_view text);
+  void AbortTransfer(std::string reason);
+  asio::awaitable<void> WaitTransfer();
+  // Whether the client is gone: the control connection closed or reset (a killed client closes
+  // both its connections; the data connection's end may be seen first).
+  bool ControlGone();
+
+  FtpServer::Impl& server_;
+  Channel control_;
+  tcp::endpoint local_;
+  tcp::endpoint remote_;
+  std::string client_ip_;
+  std::string session_id_;
+  std::string inbuf_;
+
+  std::optional<std::string> pending_user_;
+  const UserConfig* user_ = nullptr;
+  std::unique_ptr<FileSession> files_;
+
+  bool pbsz_ = false;
+  bool prot_private_ = false;
+  bool epsv_all_ = false;
+  bool ascii_ = false;
+  MlstFacts mlst_facts_;
+  int64_t rest_ = 0;
+  std::optional<std::string> rename_from_;
+  std::optional<tcp::acceptor> passive_;
+  std::optional<tcp::endpoint> active_;
+
+  std::shared_ptr<Transfer> transfer_;  // the running transfer
+  asio::steady_timer transfer_done_;    // cancelled when it ends
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point last_activity_;
+  bool closing_ = false;         // the command loop is over
+  bool control_closed_ = false;  // the client closed the control connection (or it broke)
+  bool timed_out_ = false;
+  bool quit_ = false;
+};
+
+}  // namespace wharf::ingest::ftp

@@ -1,0 +1,637 @@
+// FTP data connections (PASV, EPSV, PORT, EPRT) and transfers (RETR, STOR, APPE, LIST, NLST,
+// MLSD); see ftp_internal.h.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "ingest/ftp_internal.h"
+
+namespace wharf::ingest::ftp {
+
+// --- data connection setup ------------------------------------------------------------------
+
+void Session::ResetDataSetup() {
+  if (passive_) {
+    error_code ignored;
+    passive_->close(ignored);
+    passive_.reset();
+  }
+  active_.reset();
+}
+
+Result<uint16_t> Session::OpenPassive() {
+  ResetDataSetup();
+  const FtpServerConfig& config = server_.options.config;
+  tcp::acceptor acceptor(*server_.ioc);
+  error_code last;
+  auto listen_on = [&](uint16_t port) {
+    error_code ec;
+    acceptor.close(ec);
+    acceptor.open(local_.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(tcp::endpoint(local_.address(), port), ec);
+    if (!ec) acceptor.listen(4, ec);
+    if (ec) last = ec;
+    return !ec;
+  };
+  bool listening = false;
+  uint32_t low = config.passive_port_min, high = config.passive_port_max;
+  if (low == 0 && high == 0) {
+    listening = listen_on(0);
+  } else {
+    // Each search starts where the last one ended, so that sessions spread over the range.
+    uint32_t count = high - low + 1;
+    for (uint32_t i = 0; i < count && !listening; ++i) {
+      listening = listen_on(static_cast<uint16_t>(low + server_.next_passive_port++ % count));
+    }
+  }
+  if (!listening) {
+    return MakeError("NoPassivePort", low == 0 && high == 0
+                                          ? "cannot listen for a data connection: " + last.message()
+                                          : fmt::format("no free passive port in {}-{} ({})", low,
+                                                        high, last.message()));
+  }
+  error_code ec;
+  uint16_t port = acceptor.local_endpoint(ec).port();
+  passive_.emplace(std::move(acceptor));
+  return port;
+}
+
+asio::awaitable<void> Session::OnPasv(std::string_view) {
+  if (epsv_all_) {
+    co_await Reply(503, "PASV is not allowed after EPSV ALL.");
+    co_return;
+  }
+  std::optional<asio::ip::address_v4> announced = server_.public_address;
+  asio::ip::address local = Unmapped(local_.address());
+  if (!announced && local.is_v4()) announced = local.to_v4();
+  if (!announced) {
+    co_await Reply(425, "PASV needs an IPv4 connection; use EPSV.");
+    co_return;
+  }
+  auto port = OpenPassive();
+  if (!port.ok()) {
+    Log(port.error().message);
+    co_await Reply(425, "Cannot open a passive data connection: " + port.error().message);
+    co_return;
+  }
+  co_await Reply(227, PasvReplyText(announced->to_bytes(), *port));
+}
+
+asio::awaitable<void> Session::OnEpsv(std::string_view arg) {
+  std::string mode;
+  for (char c : arg) mode.push_back(static_cast<char>(std::toupper(c)));
+  if (mode == "ALL") {
+    // RFC 2428 section 3: from now on only EPSV; PORT, EPRT and PASV are refused.
+    epsv_all_ = true;
+    co_await Reply(200, "EPSV ALL ok.");
+    co_return;
+  }
+  const char* family = Unmapped(local_.address()).is_v4() ? "1" : "2";
+  if (!mode.empty() && mode != family) {
+    co_await Reply(522, fmt::format("Network protocol not supported, use ({})", family));
+    co_return;
+  }
+  auto port = OpenPassive();
+  if (!port.ok()) {
+    Log(port.error().message);
+    co_await Reply(425, "Cannot open a passive data connection: " + port.error().message);
+    co_return;
+  }
+  co_await Reply(229, EpsvReplyText(*port));
+}
+
+asio::awaitable<void> Session::OnPort(std::string_view arg) {
+  if (!server_.options.config.allow_active) {
+    co_await Reply(502, "PORT is off on this server; use PASV or EPSV.");
+    co_return;
+  }
+  if (epsv_all_) {
+    co_await Reply(503, "PORT is not allowed after EPSV ALL.");
+    co_return;
+  }
+  auto parsed = ParsePortArgument(arg);
+  if (!parsed.ok()) {
+    co_await Reply(501, parsed.error().message);
+    co_return;
+  }
+  error_code ec;
+  asio::ip::address address = asio::ip::make_address(parsed->host, ec);
+  // RFC 2577 section 3: connecting to any address but the client's own would let the server
+  // be used to reach third parties (the FTP bounce attack); low ports likewise.
+  if (ec || Unmapped(address) != Unmapped(remote_.address())) {
+    co_await Reply(501, "PORT must name your own address.");
+    co_return;
+  }
+  if (parsed->port < 1024) {
+    co_await Reply(501, "PORT to a port below 1024 is refused.");
+    co_return;
+  }
+  ResetDataSetup();
+  active_ = tcp::endpoint(address, parsed->port);
+  co_await Reply(200, "PORT command successful.");
+}
+
+asio::awaitable<void> Session::OnEprt(std::string_view arg) {
+  if (!server_.options.config.allow_active) {
+    co_await Reply(502, "EPRT is off on this server; use PASV or EPSV.");
+    co_return;
+  }
+  if (epsv_all_) {
+    co_await Reply(503, "EPRT is not allowed after EPSV ALL.");
+    co_return;
+  }
+  auto parsed = ParseEprtArgument(arg);
+  if (!parsed.ok()) {
+    if (parsed.error().code == "UnsupportedProtocol") {
+      co_await Reply(522, "Network protocol not supported, use (1,2)");
+    } else {
+      co_await Reply(501, parsed.error().message);
+    }
+    co_return;
+  }
+  error_code ec;
+  asio::ip::address address = asio::ip::make_address(parsed->host, ec);
+  if (ec || Unmapped(address) != Unmapped(remote_.address())) {
+    co_await Reply(501, "EPRT must name your own address.");
+    co_return;
+  }
+  if (parsed->port < 1024) {
+    co_await Reply(501, "EPRT to a port below 1024 is refused.");
+    co_return;
+  }
+  ResetDataSetup();
+  // The connection is made from the control connection's family: an IPv4 client of a server
+  // listening on [::] is reached at its IPv4-mapped address.
+  if (address.is_v4() && local_.address().is_v6()) {
+    address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+  }
+  active_ = tcp::endpoint(address, parsed->port);
+  co_await Reply(200, "EPRT command successful.");
+}
+
+asio::awaitable<bool> Session::CheckDataProtection() {
+  if (TlsRequired() && !prot_private_) {
+    // RFC 4217 section 10: a server that needs protected data refuses the transfer with 521.
+    ResetDataSetup();
+    co_await Reply(521, "Data connections must be protected: send PBSZ 0 and PROT P.");
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<Result<std::unique_ptr<Channel>>> Session::OpenData() {
+  auto executor = control_.socket().get_executor();
+  std::unique_ptr<Channel> channel;
+  if (passive_) {
+    std::optional<tcp::socket> accepted;
+    error_code failure;
+    bool expired = false;
+    {
+      tcp::acceptor& acceptor = *passive_;
+      Deadline deadline(executor, kDataConnectTimeout, [&acceptor] {
+        error_code ignored;
+        acceptor.close(ignored);
+      });
+      while (!accepted) {
+        auto [ec, socket] = co_await acceptor.async_accept(kAwaitTuple);
+        if (ec) {
+          failure = ec;
+          break;
+        }
+        // Only the client may connect: anyone else who found the port is turned away.
+        error_code peer_ec;
+        tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+        if (peer_ec || Unmapped(peer.address()) != Unmapped(remote_.address())) {
+          Log("refused a data connection from " +
+              (peer_ec ? std::string("an unknown address") : peer.address().to_string()));
+          error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        accepted.emplace(std::move(socket));
+      }
+      expired = deadline.expired();
+    }
+    ResetDataSetup();
+    if (!accepted) {
+      co_return MakeError(
+          "NoDataConnection",
+          expired ? fmt::format("no data connection came within {} s", kDataConnectTimeout.count())
+                  : "accepting it failed: " + failure.message());
+    }
+    channel = std::make_unique<Channel>(std::move(*accepted));
+  } else if (active_) {
+    tcp::endpoint endpoint = *active_;
+    ResetDataSetup();
+    tcp::socket socket(executor);
+    error_code ec;
+    {
+      Deadline deadline(executor, kDataConnectTimeout, [&socket] {
+        error_code ignored;
+        socket.close(ignored);
+      });
+      std::tie(ec) = co_await socket.async_connect(endpoint, kAwaitTuple);
+    }
+    if (ec) {
+      co_return MakeError("NoDataConnection",
+                          "cannot connect to " + endpoint.address().to_string() + " port " +
+                              std::to_string(endpoint.port()) + ": " + ec.message());
+    }
+    channel = std::make_unique<Channel>(std::move(socket));
+  } else {
+    co_return MakeError("NoDataConnection", "send PASV or EPSV first");
+  }
+
+  if (prot_private_) {
+    Channel& data = *channel;
+    error_code ec;
+    {
+      Deadline deadline(executor, kHandshakeTimeout, [&data] { data.Close(); });
+      ec = co_await data.Handshake(*server_.tls, Channel::Kind::kData);
+    }
+    if (ec) {
+      co_return MakeError("NoDataConnection",
+                          "the TLS handshake on the data connection failed: " + ec.message());
+    }
+  }
+  co_return std::move(channel);
+}
+
+// --- the running transfer -------------------------------------------------------------------
+
+std::shared_ptr<Session::Transfer> Session::NewTransfer(std::unique_ptr<Channel> data) {
+  transfer_ = std::make_shared<Transfer>();
+  transfer_->data = std::move(data);
+  return transfer_;
+}
+
+void Session::StartTransfer(asio::awaitable<void> body) {
+  auto self = shared_from_this();
+  asio::co_spawn(
+      *server_.ioc,
+      [self, body = std::move(body)]() mutable -> asio::awaitable<void> {
+        co_await std::move(body);
+      },
+      [self](const std::exception_ptr& e) {
+        if (!e || !self->transfer_) return;
+        // Not expected: the transfer's coroutine failed. The client cannot get its reply, so
+        // the connection ends rather than hang.
+        self->Log("a transfer ended with an internal error");
+        self->transfer_->data->Close();
+        self->transfer_.reset();
+        self->transfer_done_.cancel();
+        self->control_.Close();
+      });
+}
+
+asio::awaitable<void> Session::EndTransfer(int code, std::string_view text) {
+  if (!closing_) co_await Reply(code, text);
+  transfer_.reset();
+  transfer_done_.cancel();
+}
+
+void Session::AbortTransfer(std::string reason) {
+  if (!transfer_ || transfer_->aborted) return;
+  transfer_->aborted = true;
+  transfer_->abort_reason = std::move(reason);
+  transfer_->data->Close();
+}
+
+asio::awaitable<void> Session::WaitTransfer() {
+  while (transfer_) {
+    transfer_done_.expires_at(std::chrono::steady_clock::time_point::max());
+    co_await transfer_done_.async_wait(kAwaitTuple);
+  }
+}
+
+bool Session::ControlGone() {
+  if (control_closed_) return true;
+  tcp::socket& socket = control_.socket();
+  if (!socket.is_open()) return true;
+  // A peek that reads nothing: 0 is the client's FIN, an error other than "nothing yet" a reset.
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+asio::awaitable<void> Session::SendText(std::shared_ptr<Transfer> transfer, std::string text) {
+  Channel& data = *transfer->data;
+  error_code ec = co_await data.Write(asio::buffer(text));
+  if (ec || transfer->aborted) {
+    data.Close();
+    co_await EndTransfer(426, "Connection closed; transfer aborted.");
+    co_return;
+  }
+  Touch();
+  co_await data.Shutdown();
+  co_await EndTransfer(226, "Transfer complete.");
+}
+
+asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
+                                        std::unique_ptr<Download> download, std::string path) {
+  Channel& data = *transfer->data;
+  Download& source = *download;
+  auto executor = control_.socket().get_executor();
+  auto read = [&source] { return source.Read(kDataBufferBytes); };
+  int64_t sent = 0;
+  std::optional<Error> failure;
+  bool broken = false;
+  // The next piece is read from the store while this one goes out.
+  std::optional<Background<Result<std::string>>> next;
+  next.emplace(*server_.pool, executor, read);
+  for (;;) {
+    Result<std::string> piece = co_await next->Get();
+    next.reset();
+    if (!piece.ok()) {
+      failure = piece.error();
+      break;
+    }
+    if (piece->empty()) break;
+    if (transfer->aborted) {
+      broken = true;
+      break;
+    }
+    next.emplace(*server_.pool, executor, read);
+    error_code ec = co_await data.Write(asio::buffer(*piece));
+    if (ec) {
+      broken = true;
+      break;
+    }
+    sent += static_cast<int64_t>(piece->size());
+    Touch();
+  }
+  if (next) (void)co_await next->Get();  // the reader must be done with `source`
+  bool ok = !failure && !broken && !transfer->aborted;
+  if (ok) {
+    co_await data.Shutdown();
+  } else {
+    data.Close();
+  }
+  co_await Blocking([&source, ok] {
+    source.Finish(ok);
+    return 0;
+  });
+  if (failure) {
+    Log("download of " + path + " failed: " + failure->code + ": " + failure->message);
+    co_await EndTransfer(451, "Local error reading the file; transfer aborted.");
+  } else if (!ok) {
+    Log(fmt::format("download of {} stopped after {} bytes: {}", path, sent,
+                    transfer->aborted ? transfer->abort_reason : "the data connection broke"));
+    co_await EndTransfer(426, "Connection closed; transfer aborted.");
+  } else {
+    co_await EndTransfer(226, fmt::format("Transfer complete: {} bytes sent.", sent));
+  }
+}
+
+asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
+                                           std::unique_ptr<Upload> upload, std::string path) {
+  Channel& data = *transfer->data;
+  Upload& target = *upload;
+  auto executor = control_.socket().get_executor();
+  // Two buffers: the store writes one while the socket fills the other.
+  std::vector<char> filling(kDataBufferBytes), writing(kDataBufferBytes);
+  std::optional<Background<Status>> write;
+  std::optional<Error> write_error;
+  error_code end;
+  for (;;) {
+    size_t fill = 0;
+    while (fill < filling.size()) {
+      auto [ec, n] =
+          co_await data.ReadSome(asio::buffer(filling.data() + fill, filling.size() - fill));
+      fill += n;
+      if (n > 0) Touch();
+      if (ec) {
+        end = ec;
+        break;
+      }
+    }
+    if (write) {
+      Status wrote = co_await write->Get();
+      write.reset();
+      if (!wrote.ok()) {
+        write_error = wrote.error();
+        break;
+      }
+    }
+    if (fill > 0) {
+      std::swap(filling, writing);
+      const char* bytes = writing.data();
+      write.emplace(*server_.pool, executor,
+                    [&target, bytes, fill] { return target.Write(std::string_view(bytes, fill)); });
+    }
+    if (end) break;
+  }
+  // In clear, a killed client's connections both close at once, and their FINs may come in
+  // either order: when the data connection ends first, the control connection's end follows
+  // within microseconds. A short grace, overlapping the last write, lets it be seen.
+  auto grace = asio::steady_timer(executor, kClientGoneGrace);
+  if (write) {
+    Status wrote = co_await write->Get();
+    if (!wrote.ok() && !write_error) write_error = wrote.error();
+  }
+
+  if (write_error) {
+    // Over the quota or the size limit, or the store failed: the upload is already dropped.
+    data.Close();
+    ftp::Reply reply = ReplyForError(*write_error, Operation::kCreate);
+    if (reply.code == 451) Log(write_error->code + ": " + write_error->message);
+    co_await EndTransfer(reply.code, reply.text);
+    co_return;
+  }
+  // The end of the data is the end of the file only when the client ended it: FIN in clear,
+  // close_notify under TLS (a TLS connection closed without it is truncated), and the client
+  // still there (a killed client's connections both close; the data one may be seen first).
+  std::string why;
+  if (transfer->aborted) {
+    why = transfer->abort_reason;
+  } else if (end != asio::error::eof) {
+    why = end == ssl::error::stream_truncated
+              ? "the TLS data connection closed without close_notify"
+              : "the data connection broke: " + end.message();
+  } else {
+    if (!data.tls()) co_await grace.async_wait(kAwaitTuple);
+    if (transfer->aborted) {
+      why = transfer->abort_reason;
+    } else if (ControlGone()) {
+      why = "the control connection closed before the upload ended";
+    }
+  }
+  if (!why.empty()) {
+    data.Close();
+    int64_t written = target.written();
+    (void)co_await Blocking([&target] { return target.Finish(false); });
+    Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, written,
+                    why));
+    co_await EndTransfer(426, "Connection closed; transfer aborted; nothing was stored.");
+    co_return;
+  }
+  co_await data.Shutdown();
+  auto stored = co_await Blocking([&target] { return target.Finish(true); });
+  if (!stored.ok()) {
+    ftp::Reply reply = ReplyForError(stored.error(), Operation::kCreate);
+    if (reply.code == 451) Log(stored.error().code + ": " + stored.error().message);
+    co_await EndTransfer(reply.code, reply.text);
+    co_return;
+  }
+  co_await EndTransfer(
+      226, fmt::format("Transfer complete: {} bytes stored as {}.", stored->size, path));
+}
+
+// --- transfer commands ----------------------------------------------------------------------
+
+asio::awaitable<void> Session::OnRetr(std::string_view arg) {
+  int64_t offset = rest_;
+  rest_ = 0;
+  if (!co_await CheckDataProtection()) co_return;
+  FileSession& files = *files_;
+  std::string path(arg);
+  auto download = co_await Blocking([&] { return files.OpenDownload(path, offset); });
+  if (!download.ok()) {
+    ResetDataSetup();
+    co_await ReplyError(download.error(), Operation::kRead);
+    co_return;
+  }
+  std::string shown = Path(arg);
+  co_await Reply(150, fmt::format("Opening BINARY mode data connection for {} ({} bytes).", shown,
+                                  (*download)->meta().size));
+  auto data = co_await OpenData();
+  if (!data.ok()) {
+    Download& source = **download;
+    co_await Blocking([&source] {
+      source.Finish(false);
+      return 0;
+    });
+    co_await Reply(425, "Cannot open data connection: " + data.error().message);
+    co_return;
+  }
+  auto transfer = NewTransfer(std::move(*data));
+  StartTransfer(SendFile(transfer, std::move(*download), shown));
+}
+
+asio::awaitable<void> Session::OnStor(std::string_view arg) { co_await Store(arg, false); }
+
+asio::awaitable<void> Session::OnAppe(std::string_view arg) { co_await Store(arg, true); }
+
+asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
+  int64_t offset = rest_;
+  rest_ = 0;
+  if (!co_await CheckDataProtection()) co_return;
+  FileSession& files = *files_;
+  std::string path(arg);
+  if (append) {
+    // Objects are written whole: APPE can create a file, not add to one.
+    auto info = co_await Blocking([&] { return files.Stat(path); });
+    if (info.ok() && info->type == EntryType::kFile) {
+      ResetDataSetup();
+      co_await Reply(554, "APPE to an existing file is not supported: files are stored whole.");
+      co_return;
+    }
+  }
+  // REST > 0 is refused by OpenUpload (kNotSupported, 554): objects are written whole.
+  auto upload = co_await Blocking([&] { return files.OpenUpload(path, offset); });
+  if (!upload.ok()) {
+    ResetDataSetup();
+    co_await ReplyError(upload.error(), Operation::kCreate);
+    co_return;
+  }
+  std::string shown = Path(arg);
+  co_await Reply(150, "Ok to send data for " + shown + ".");
+  auto data = co_await OpenData();
+  if (!data.ok()) {
+    Upload& target = **upload;
+    (void)co_await Blocking([&target] { return target.Finish(false); });
+    co_await Reply(425, "Cannot open data connection: " + data.error().message);
+    co_return;
+  }
+  auto transfer = NewTransfer(std::move(*data));
+  StartTransfer(ReceiveFile(transfer, std::move(*upload), shown));
+}
+
+asio::awaitable<void> Session::OnList(std::string_view arg) {
+  co_await List(StripListOptions(arg), ListFormat::kLong);
+}
+
+asio::awaitable<void> Session::OnNlst(std::string_view arg) {
+  co_await List(StripListOptions(arg), ListFormat::kNames);
+}
+
+asio::awaitable<void> Session::OnMlsd(std::string_view arg) {
+  co_await List(arg, ListFormat::kFacts);
+}
+
+asio::awaitable<void> Session::List(std::string_view arg, ListFormat format) {
+  rest_ = 0;
+  if (!co_await CheckDataProtection()) co_return;
+  FileSession& files = *files_;
+  std::string path(arg);
+  TimePoint now = server_.clock().Now();
+  const PermissionSet permissions = user_->permissions;
+  const MlstFacts facts = mlst_facts_;
+  // NLST of a folder other than the current one names its entries by their path from there,
+  // as the client wrote it.
+  std::string prefix = path;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty() || (!path.empty() && path[0] == '/')) prefix += '/';
+  auto line = [&](const ListEntry& entry) {
+    switch (format) {
+      case ListFormat::kLong:
+        return ListLine(entry, now);
+      case ListFormat::kNames:
+        return entry.name;
+      case ListFormat::kFacts:
+        return MlsxLine(entry, facts, permissions);
+    }
+    return std::string();
+  };
+  auto listing = co_await Blocking([&]() -> Result<std::string> {
+    WHARF_TRY(FileInfo info, files.Stat(path));
+    std::string out;
+    if (info.type == EntryType::kFile) {
+      if (format == ListFormat::kFacts) {
+        return MakeError(kNotDirectory, info.path.path + " is a file, not a folder");
+      }
+      ListEntry entry{path, EntryType::kFile, info.size, info.modified};
+      return line(entry) + "\r\n";
+    }
+    std::string token;
+    do {
+      WHARF_TRY(DirectoryPage page, files.List(path, token));
+      for (const DirectoryEntry& e : page.entries) {
+        if (!FitsInListing(e.name)) continue;
+        ListEntry entry;
+        entry.name = format == ListFormat::kNames ? prefix + e.name : e.name;
+        entry.type = e.type;
+        if (e.type == EntryType::kFile) {
+          entry.size = e.meta.size;
+          entry.modified = e.meta.last_modified;
+        }
+        out += line(entry) + "\r\n";
+      }
+      token = page.next_token;
+    } while (!token.empty());
+    return out;
+  });
+  if (!listing.ok()) {
+    ResetDataSetup();
+    if (format == ListFormat::kFacts && listing.error().code == kNotDirectory) {
+      co_await Reply(501, listing.error().message);
+    } else {
+      co_await ReplyError(listing.error(), Operation::kRead);
+    }
+    co_return;
+  }
+  co_await Reply(150, "Here comes the directory listing.");
+  auto data = co_await OpenData();
+  if (!data.ok()) {
+    co_await Reply(425, "Cannot open data connection: " + data.error().message);
+    co_return;
+  }
+  auto transfer = NewTransfer(std::move(*data));
+  StartTransfer(SendText(transfer, std::move(*listing)));
+}
+
+}  // namespace wharf::ingest::ftp
