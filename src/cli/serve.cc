@@ -14,6 +14,11 @@
 #include "cli/common.h"
 #include "core/project.h"
 #include "engine/engine.h"
+#include "ingest/ftp_server.h"
+#include "ingest/lockout.h"
+#include "ingest/sftp_server.h"
+#include "ingest/users.h"
+#include "objects/local_store.h"
 #include "store/sqlite_store.h"
 
 namespace wharf::cli {
@@ -30,10 +35,25 @@ tasks::FunctionSpec ToSpec(const FunctionConfig& f) {
   return spec;
 }
 
+// A Transfer Family-style server id ("s-" and 17 hex digits), the same at every start on the
+// same data folder.
+std::string ServerId(const std::string& data, const char* protocol) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (char c : std::filesystem::absolute(data).string() + "/" + protocol) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  char id[32];
+  std::snprintf(id, sizeof id, "s-%017llx", static_cast<unsigned long long>(h >> 4));
+  return id;
+}
+
+void LogLine(const std::string& line) { std::fprintf(stderr, "wharf: %s\n", line.c_str()); }
+
 }  // namespace
 
 int Serve(const std::vector<std::string>& args) {
-  std::string project_path, data_dir, http;
+  std::string project_path, data_dir, http, sftp_listen, ftp_listen;
   bool unauthenticated = false;
   ArgCursor arg(args);
   while (arg.Next()) {
@@ -43,6 +63,10 @@ int Serve(const std::vector<std::string>& args) {
       if (!arg.Value(data_dir)) return Fail("--data needs a folder");
     } else if (arg.Is("--http")) {
       if (!arg.Value(http)) return Fail("--http needs HOST:PORT");
+    } else if (arg.Is("--sftp")) {
+      if (!arg.Value(sftp_listen)) return Fail("--sftp needs HOST:PORT");
+    } else if (arg.Is("--ftp")) {
+      if (!arg.Value(ftp_listen)) return Fail("--ftp needs HOST:PORT");
     } else if (arg.Is("--unauthenticated")) {
       unauthenticated = true;
     } else {
@@ -95,9 +119,57 @@ int Serve(const std::vector<std::string>& args) {
   engine_options.region = sfn.region;
   engine_options.account = sfn.account;
   auto engine = engine::Engine::Start(engine_options);
-  if (!engine.ok()) return Fail("cannot resume the executions in " + data + ": " +
-                                engine.error().message);
+  if (!engine.ok())
+    return Fail("cannot resume the executions in " + data + ": " + engine.error().message);
   auto resumed = (*engine)->GetStats().running;
+
+  // The landing store and the file-transfer servers (issue 4).
+  objects::LocalOptions object_options;
+  object_options.root = data + "/objects";
+  object_options.durability = project->power_loss_durability ? objects::Durability::kPowerLoss
+                                                             : objects::Durability::kProcessCrash;
+  auto landing = objects::LocalObjectStore::Open(object_options);
+  if (!landing.ok()) return Fail("data folder " + data + ": " + landing.error().message);
+  SystemClock clock;
+  ingest::Lockout lockout(project->servers.lockout, clock, LogLine);
+  ingest::Users users(project->users, lockout);
+  std::unique_ptr<ingest::SftpServer> sftp;
+  if (project->servers.sftp || !sftp_listen.empty()) {
+    SftpServerConfig config = project->servers.sftp.value_or(SftpServerConfig{});
+    ingest::SftpServerOptions o;
+    o.listen = config.listen;
+    if (!sftp_listen.empty()) {
+      auto parsed = ParseListenAddress(sftp_listen);
+      if (!parsed.ok()) return Fail("--sftp " + sftp_listen + ": " + parsed.error().message);
+      o.listen = *parsed;
+    }
+    o.host_key = config.host_key.empty() ? data + "/ssh_host_ed25519_key" : config.host_key;
+    o.idle_timeout = config.idle_timeout;
+    o.statvfs_path = data;
+    o.session_defaults.server_id = ServerId(data, "sftp");
+    o.log = LogLine;
+    sftp = std::make_unique<ingest::SftpServer>(std::move(o), users, **landing);
+    Status s = sftp->Start();
+    if (!s.ok()) return Fail("SFTP server: " + s.error().message);
+  }
+  std::unique_ptr<ingest::FtpServer> ftp;
+  if (project->servers.ftp || !ftp_listen.empty()) {
+    ingest::FtpServerOptions o;
+    o.config = project->servers.ftp.value_or(FtpServerConfig{});
+    if (!ftp_listen.empty()) {
+      auto parsed = ParseListenAddress(ftp_listen);
+      if (!parsed.ok()) return Fail("--ftp " + ftp_listen + ": " + parsed.error().message);
+      o.config.listen = *parsed;
+    }
+    o.store = landing->get();
+    o.users = &users;
+    o.data_dir = data;
+    o.server_id = ServerId(data, "ftp");
+    o.log = LogLine;
+    ftp = std::make_unique<ingest::FtpServer>(std::move(o));
+    Status s = ftp->Start();
+    if (!s.ok()) return Fail("FTP server: " + s.error().message);
+  }
   auto service = std::make_shared<api::SfnService>(store->get(), engine->get(), std::move(sfn));
 
   api::HttpServerOptions options;
@@ -146,17 +218,24 @@ int Serve(const std::vector<std::string>& args) {
               project->state_machines.size(), project->functions.size());
   std::printf("wharf: Step Functions API on http://%s%s\n", server.address().c_str(),
               options.auth == api::AuthMode::kNone ? " (unauthenticated)" : "");
+  if (sftp)
+    std::printf("wharf: SFTP on %s (host key %s)\n", sftp->address().c_str(),
+                sftp->host_key().fingerprint.c_str());
+  if (ftp)
+    std::printf("wharf: FTP and FTPS on %s (certificate %s)\n", ftp->address().c_str(),
+                ftp->certificate_fingerprint().c_str());
   std::printf("wharf: data folder %s (%lld running executions resumed)\n", data.c_str(),
               static_cast<long long>(resumed));
-  std::printf("wharf: ready in %.1f ms\n",
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                         started_at)
-                  .count());
+  std::printf("wharf: ready in %.1f ms\n", std::chrono::duration<double, std::milli>(
+                                               std::chrono::steady_clock::now() - started_at)
+                                               .count());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop, &signal);
   std::printf("wharf: stopping (%s)\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
+  if (sftp) sftp->Stop();
+  if (ftp) ftp->Stop();
   (*engine)->Shutdown();
   return 0;
 }
