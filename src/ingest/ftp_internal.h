@@ -41,9 +41,7 @@ inline constexpr size_t kMaxCommandLine = 8192;
 inline constexpr auto kDataConnectTimeout = std::chrono::seconds(30);
 inline constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 inline constexpr auto kShutdownTimeout = std::chrono::seconds(2);
-// How long the end of a plain upload waits for a sign that the client was killed (see
-// Session::ReceiveFile).
-inline constexpr auto kClientGoneGrace = std::chrono::milliseconds(1);
+inline constexpr auto kLoginTimeout = std::chrono::seconds(60);
 
 // A TCP connection, with TLS after Handshake. One read and one write may be in progress at a
 // time.

@@ -25,14 +25,15 @@
 //     end-of-line translation). Data moves in 256 KiB buffers. RETR honours REST (REST STREAM).
 //     STOR streams into the store and commits the object only when the data connection ended
 //     cleanly: a connection reset or broken, a TLS connection closed without its close_notify,
-//     an ABOR, or a control connection gone before the end (a killed client) fails the upload
-//     with PARTIAL_UPLOAD and stores nothing. STOR after REST > 0 is refused with 554 (objects
+//     an ABOR, or a control connection gone before the end (a killed client; in clear this is
+//     a heuristic, see upload_end_grace) fails the upload with PARTIAL_UPLOAD and stores
+//     nothing. STOR after REST > 0 is refused with 554 (objects
 //     are written whole); APPE to a file that does not exist is a STOR, to one that exists 554.
 //   - Listings: LIST (ls -l style, options such as -la ignored), NLST, MLSD and MLST; SIZE, MDTM;
 //     MFMT is accepted but cannot change a stored object's time, so its reply gives the time the
 //     object has. MKD, RMD, DELE, RNFR/RNTO (replacing an existing file), CWD, CDUP, PWD.
-//   - Idle control connections are closed after `idle_timeout` with 421; a transfer counts as
-//     activity while bytes move.
+//   - Idle control connections are closed after `idle_timeout` with 421 (after at most 60 s
+//     before login); a transfer counts as activity while bytes move.
 //
 // Threads: the server runs one Boost.Asio io_context on a thread of its own for every socket,
 // and a small pool of worker threads for what blocks (password hashing, the object store). Each
@@ -43,6 +44,7 @@
 // Start() returned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,6 +74,12 @@ struct FtpServerOptions {
   const Clock* clock = nullptr;  // event times; nullptr: the system clock
   int worker_threads = 2;        // for blocking work: hashing passwords, the object store
   int max_sessions = 500;        // control connections at once; more are refused with 421
+  // How long the end of a plain (not TLS) upload waits for the control connection to close
+  // before the file is committed. In clear, a client killed mid-upload closes its data
+  // connection just as a finished one does; its control connection closes at the same moment,
+  // but may be seen up to a few milliseconds later on a busy machine. Each upload's 226 comes
+  // this much later; 0 turns the check off (a killed client's partial file is then stored).
+  std::chrono::milliseconds upload_end_grace{5};
   // One line per notable thing (a login, a refused login, a failed transfer). Called from the
   // server's threads. Default: nothing is logged.
   std::function<void(const std::string&)> log;

@@ -105,8 +105,7 @@ asio::awaitable<void> Session::Run() {
     co_await WaitTransfer();
   }
   if (timed_out_) {
-    co_await Reply(421, fmt::format("Idle timeout ({} s): closing control connection.",
-                                    server_.options.config.idle_timeout.count()));
+    co_await Reply(421, "Idle timeout: closing control connection.");
   }
   closing_ = true;
   watchdog_.cancel();
@@ -119,8 +118,11 @@ asio::awaitable<void> Session::Run() {
 }
 
 asio::awaitable<void> Session::Watchdog(std::shared_ptr<Session> self) {
-  const auto idle = server_.options.config.idle_timeout;
   while (!closing_) {
+    // Before login a connection gets at most kLoginTimeout of quiet: idle strangers should not
+    // hold the server's connections for the whole idle timeout.
+    auto idle = server_.options.config.idle_timeout;
+    if (files_ == nullptr) idle = std::min<std::chrono::seconds>(idle, kLoginTimeout);
     watchdog_.expires_at(last_activity_ + idle);
     co_await watchdog_.async_wait(kAwaitTuple);
     if (closing_) break;

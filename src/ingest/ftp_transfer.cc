@@ -427,8 +427,9 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   }
   // In clear, a killed client's connections both close at once, and their FINs may come in
   // either order: when the data connection ends first, the control connection's end follows
-  // within microseconds. A short grace, overlapping the last write, lets it be seen.
-  auto grace = asio::steady_timer(executor, kClientGoneGrace);
+  // within microseconds on an idle machine, a few milliseconds on a busy one. A short grace,
+  // overlapping the last write, lets it be seen.
+  auto grace = asio::steady_timer(executor, server_.options.upload_end_grace);
   if (write) {
     Status wrote = co_await write->Get();
     if (!wrote.ok() && !write_error) write_error = wrote.error();
@@ -453,7 +454,9 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
               ? "the TLS data connection closed without close_notify"
               : "the data connection broke: " + end.message();
   } else {
-    if (!data.tls()) co_await grace.async_wait(kAwaitTuple);
+    if (!data.tls() && server_.options.upload_end_grace.count() > 0) {
+      co_await grace.async_wait(kAwaitTuple);
+    }
     if (transfer->aborted) {
       why = transfer->abort_reason;
     } else if (ControlGone()) {
