@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ingest/ftp_protocol.h"
@@ -183,15 +184,30 @@ UserConfig MakeUser(const std::string& name, const std::string& hash) {
 class FtpServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // One hash per password for the whole suite: yescrypt is slow on purpose.
+    // One hash per password and one store for the whole suite: yescrypt is slow on purpose, and
+    // opening a store lays out its folders. Each test uses names of its own in the store.
     alice_hash_ = new std::string(*HashPassword(kAlicePassword));
     bob_hash_ = new std::string(*HashPassword(kBobPassword));
+    store_dir_ = new TempDir();
+    auto opened = objects::testing::OpenStore(store_dir_->path() + "/objects");
+    if (opened.ok()) shared_store_ = opened->release();
+  }
+  static void TearDownTestSuite() {
+    delete shared_store_;
+    shared_store_ = nullptr;
+    delete store_dir_;
   }
 
   void SetUp() override {
-    auto opened = objects::testing::OpenStore(dir_.path() + "/objects");
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
+    ASSERT_NE(shared_store_, nullptr);
+    store_ = shared_store_;
+    // Only the events of this test count.
+    for (;;) {
+      auto events = store_->ReadEvents(1000, first_seq_);
+      ASSERT_TRUE(events.ok());
+      if (events->empty()) break;
+      first_seq_ = events->back().seq;
+    }
 
     LockoutConfig lockout;
     lockout.max_failures = 3;
@@ -218,7 +234,7 @@ class FtpServerTest : public ::testing::Test {
     options.config.listen = {"127.0.0.1", 0};
     options.config.require_tls = require_tls;
     options.config.idle_timeout = 20s;
-    options.store = store_.get();
+    options.store = store_;
     options.users = users_.get();
     options.data_dir = dir_.path() + "/data";
     options.log = [this](const std::string& line) {
@@ -242,20 +258,24 @@ class FtpServerTest : public ::testing::Test {
 
   std::string Local(const std::string& name) { return dir_.path() + "/" + name; }
 
+  std::vector<objects::ObjectEvent> Events() {
+    std::vector<objects::ObjectEvent> out;
+    int64_t after = first_seq_;
+    for (;;) {
+      auto events = store_->ReadEvents(1000, after);
+      if (!events.ok() || events->empty()) return out;
+      after = events->back().seq;
+      out.insert(out.end(), events->begin(), events->end());
+    }
+  }
   std::vector<std::string> EventKinds() {
     std::vector<std::string> kinds;
-    auto events = store_->ReadEvents(1000, 0);
-    if (events.ok()) {
-      for (const auto& e : *events) kinds.push_back(e.kind);
-    }
+    for (const auto& e : Events()) kinds.push_back(e.kind);
     return kinds;
   }
   std::string EventPayloads() {
     std::string out;
-    auto events = store_->ReadEvents(1000, 0);
-    if (events.ok()) {
-      for (const auto& e : *events) out += e.payload + "\n";
-    }
+    for (const auto& e : Events()) out += e.payload + "\n";
     return out;
   }
   bool HasEvent(const std::string& kind) {
@@ -275,9 +295,12 @@ class FtpServerTest : public ::testing::Test {
 
   static std::string* alice_hash_;
   static std::string* bob_hash_;
+  static TempDir* store_dir_;
+  static objects::LocalObjectStore* shared_store_;
   TempDir dir_;
   SystemClock clock_;
-  std::unique_ptr<objects::LocalObjectStore> store_;
+  objects::LocalObjectStore* store_ = nullptr;
+  int64_t first_seq_ = 0;
   std::unique_ptr<Lockout> lockout_;
   std::unique_ptr<Users> users_;
   std::vector<std::unique_ptr<FtpServer>> servers_;
@@ -287,6 +310,8 @@ class FtpServerTest : public ::testing::Test {
 
 std::string* FtpServerTest::alice_hash_ = nullptr;
 std::string* FtpServerTest::bob_hash_ = nullptr;
+TempDir* FtpServerTest::store_dir_ = nullptr;
+objects::LocalObjectStore* FtpServerTest::shared_store_ = nullptr;
 
 // --- curl -----------------------------------------------------------------------------------
 
@@ -411,6 +436,15 @@ TEST_F(FtpServerTest, LftpPutsMovesListsGetsAndRemovesOverTls) {
   EXPECT_EQ(Md5Hex(ReadFile(Local("got.bin"))), Md5Hex(bytes));
   EXPECT_FALSE(store_->Head("alice/drop/done.bin").ok());
   EXPECT_FALSE(store_->Head("alice/drop/").ok());
+  // In clear (no AUTH TLS), listing with LIST and MLSD.
+  Ran plain = Shell("lftp -e \"set ftp:ssl-allow no; set net:max-retries 1; put " +
+                    Local("put.bin") + " -o plain.bin; ls; cls -l; rm plain.bin; bye\" -u alice," +
+                    kAlicePassword + " ftp://127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_EQ(plain.status, 0) << plain.output << Log();
+  EXPECT_TRUE(std::regex_search(plain.output,
+                                std::regex(R"(-rw-r--r-- +1 ftp +ftp +2097155 .* plain\.bin)")))
+      << plain.output;
+  EXPECT_TRUE(HasEvent("FTP Server File Upload Completed"));
   for (const char* kind :
        {"FTPS Server Directory Create Completed", "FTPS Server File Upload Completed",
         "FTPS Server File Rename Completed", "FTPS Server File Delete Completed",
@@ -720,6 +754,45 @@ TEST_F(FtpServerTest, ActiveModeWhenAllowed) {
   EXPECT_EQ(ftp.Code("PORT 10,1,2,3,200,10"), 501);
   EXPECT_EQ(ftp.Code("EPRT |1|127.0.0.1|21|"), 501);
   EXPECT_EQ(ftp.Code("EPRT |3|127.0.0.1|5000|"), 522);
+}
+
+TEST_F(FtpServerTest, PassivePortRangeAndPublicAddress) {
+  // A port free right now, as the whole range.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(addr);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &length);
+  uint16_t port = ntohs(addr.sin_port);
+  ::close(probe);
+  FtpServer& server = Start(false, [port](FtpServerOptions& o) {
+    o.config.passive_port_min = port;
+    o.config.passive_port_max = port;
+    o.config.public_address = "203.0.113.9";
+  });
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  auto pasv = ftp.Command("PASV");
+  EXPECT_EQ(pasv.second, fmt::format("227 Entering Passive Mode (203,0,113,9,{},{}).\n", port >> 8,
+                                     port & 0xFF));
+  auto epsv = ftp.Command("EPSV");
+  EXPECT_EQ(epsv.second, fmt::format("229 Entering Extended Passive Mode (|||{}|)\n", port));
+  // The one port of the range is taken by another session's listener: 425.
+  RawClient other(server.port());
+  other.Login("alice", kAlicePassword);
+  EXPECT_EQ(other.Code("EPSV"), 425);
+  EXPECT_EQ(other.Code("EPSV ALL"), 200);
+  EXPECT_EQ(other.Code("PASV"), 503);
+}
+
+TEST_F(FtpServerTest, ConnectionsPastTheLimitAreRefused) {
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.max_sessions = 1; });
+  RawClient first(server.port());
+  EXPECT_EQ(first.greeting().first, 220);
+  RawClient second(server.port());
+  EXPECT_EQ(second.greeting().first, 421);
 }
 
 TEST_F(FtpServerTest, AnIdleSessionIsClosed) {
