@@ -552,12 +552,14 @@ Result<ObjectMeta> LocalObjectStore::Rename(std::string_view from, std::string_v
 
 // ---- The event outbox ------------------------------------------------------------------------
 
-Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t after_seq) {
+namespace {
+
+// Undelivered events after `after_seq`, oldest first; `limit` <= 0 means 100, at most 1,000.
+Result<std::vector<ObjectEvent>> SelectEvents(Db& db, int limit, int64_t after_seq) {
   if (limit <= 0) limit = 100;
-  if (limit > 1000) limit = 1000;
-  std::lock_guard lock(core_->read_mu);
-  WHARF_TRY(Query q, core_->reader->Prepare("SELECT seq, kind, payload, time_ms FROM events "
-                                            "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+  limit = std::min(limit, 1000);
+  WHARF_TRY(Query q, db.Prepare("SELECT seq, kind, payload, time_ms FROM events "
+                                "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   q.Bind(1, after_seq).Bind(2, int64_t{limit});
   std::vector<ObjectEvent> out;
   for (;;) {
@@ -573,6 +575,13 @@ Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t after_seq) {
+  std::lock_guard lock(core_->read_mu);
+  return SelectEvents(*core_->reader, limit, after_seq);
+}
+
 Result<std::vector<ObjectEvent>> LocalObjectStore::PeekEvents(const std::string& root,
                                                                int limit, int64_t after_seq) {
   std::string path = root + "/index.db";
@@ -580,21 +589,7 @@ Result<std::vector<ObjectEvent>> LocalObjectStore::PeekEvents(const std::string&
   if (!std::filesystem::exists(path, ec)) return std::vector<ObjectEvent>{};
   WHARF_TRY(std::unique_ptr<Db> db, Db::Open(path));
   WHARF_TRY_STATUS(db->Exec("PRAGMA busy_timeout = 5000"));
-  WHARF_TRY(Query q, db->Prepare("SELECT seq, kind, payload, time_ms FROM events "
-                                 "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
-  q.Bind(1, after_seq).Bind(2, int64_t{std::clamp(limit, 1, 1000)});
-  std::vector<ObjectEvent> out;
-  for (;;) {
-    WHARF_TRY(bool row, q.Step());
-    if (!row) break;
-    ObjectEvent e;
-    e.seq = q.Int(0);
-    e.kind = q.Text(1);
-    e.payload = q.Text(2);
-    e.time = TimePoint(std::chrono::milliseconds(q.Int(3)));
-    out.push_back(std::move(e));
-  }
-  return out;
+  return SelectEvents(*db, limit, after_seq);
 }
 
 Status LocalObjectStore::CommitEvents(std::vector<ObjectEvent> events) {
