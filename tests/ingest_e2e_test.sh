@@ -143,6 +143,12 @@ for _ in 1 2 3; do curl -sS "ftp://127.0.0.1:$ftp_port/" -u bob:wrong >/dev/null
 curl -sS "ftp://127.0.0.1:$ftp_port/" -u bob:bob-pass >/dev/null 2>&1
 check "after three wrong passwords the address is locked out" 1 $(( $? != 0 ? 1 : 0 ))
 contains "the lockout is logged" "lock" "$(cat "$tmp/serve.err")"
+http_addr=$(sed -n 's|^wharf: Step Functions API on http://\([^ ]*\).*|\1|p' "$tmp/serve.out")
+metrics=$(curl -sS "http://$http_addr/metrics")
+contains "/metrics counts the lockout" "wharf_ingest_lockouts_total 1" "$metrics"
+contains "/metrics counts the failed logins" "wharf_ingest_failed_logins_total 3" "$metrics"
+contains "/metrics counts the refused login" "wharf_ingest_refused_logins_total 1" "$metrics"
+contains "/metrics says what its figures are" "# TYPE wharf_ingest_lockouts_total counter" "$metrics"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

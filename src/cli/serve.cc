@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/sfn_service.h"
 #include "cli/common.h"
+#include "cli/metrics.h"
 #include "core/project.h"
 #include "engine/engine.h"
 #include "ingest/ftp_server.h"
@@ -204,6 +205,44 @@ int Serve(const std::vector<std::string>& args) {
           reply(service->Handle(request.action, request.body));
         }).detach();
       });
+
+  // What the service counts, for a Prometheus scraper (docs/metrics.md).
+  server.AddRoute("GET", "/metrics", [&](const api::HttpRequest&) {
+    ingest::LockoutCounters logins = lockout.counters();
+    engine::Engine::Stats stats = (*engine)->GetStats();
+    std::vector<Metric> metrics = {
+        {"wharf_ingest_failed_logins_total", "counter",
+         "Failed SFTP and FTP logins (wrong password or key, unknown user, refused network).", "",
+         static_cast<double>(logins.failures)},
+        {"wharf_ingest_lockouts_total", "counter",
+         "Times a source address was locked out after too many failed logins.", "",
+         static_cast<double>(logins.lockouts)},
+        {"wharf_ingest_refused_logins_total", "counter",
+         "Login attempts refused because their source address was locked out.", "",
+         static_cast<double>(logins.refused)},
+    };
+    if (sftp) {
+      metrics.push_back({"wharf_ingest_sessions", "gauge", "File-transfer connections open now.",
+                         "protocol=\"sftp\"", static_cast<double>(sftp->active_sessions())});
+    }
+    if (ftp) {
+      metrics.push_back({"wharf_ingest_sessions", "gauge", "File-transfer connections open now.",
+                         "protocol=\"ftp\"", static_cast<double>(ftp->sessions())});
+    }
+    metrics.push_back({"wharf_executions_running", "gauge",
+                       "Executions the engine holds in memory (running or waiting).", "",
+                       static_cast<double>(stats.running)});
+    metrics.push_back({"wharf_state_transitions_total", "counter",
+                       "States entered since the service started.", "",
+                       static_cast<double>(stats.transitions)});
+    metrics.push_back({"wharf_store_commits_total", "counter",
+                       "Commits of the engine's loop to the state store since the service started.",
+                       "", static_cast<double>(stats.commits)});
+    api::HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = RenderMetrics(metrics);
+    return response;
+  });
 
   // Block the stop signals before any thread starts, then wait for one.
   sigset_t stop;
