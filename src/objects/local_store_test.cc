@@ -126,6 +126,37 @@ TEST_F(LocalStoreTest, EmptyAndLargeObjectsAndDefaultContentType) {
   EXPECT_EQ(*GetBytes(*store_, "big.bin", std::nullopt, 12345), big);
 }
 
+// Big pieces are hashed on a second thread while they are written; small ones in line. Mixed in
+// one upload, in order, they must give the MD5 of the whole, and an aborted writer with a piece
+// hashed that way must clean up.
+TEST_F(LocalStoreTest, EtagOfBigAndSmallPiecesMixed) {
+  std::string all;
+  ObjectMeta meta;
+  meta.key = "mixed.bin";
+  auto writer = store_->Put(meta);
+  ASSERT_TRUE(writer.ok());
+  size_t sizes[] = {1, 300 * 1024, 7, 128 * 1024, 128 * 1024 - 1, 2 * 1024 * 1024, 3};
+  int n = 0;
+  for (size_t size : sizes) {
+    std::string piece;
+    for (size_t i = 0; i < size; ++i) piece += static_cast<char>((i * 7 + ++n) % 256);
+    all += piece;
+    ASSERT_TRUE((*writer)->Write(piece).ok());
+  }
+  auto committed = (*writer)->Commit({});
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(committed->etag, Md5Hex(all));
+  EXPECT_EQ(*GetBytes(*store_, "mixed.bin"), all);
+
+  meta.key = "dropped.bin";
+  auto dropped = store_->Put(meta);
+  ASSERT_TRUE(dropped.ok());
+  ASSERT_TRUE((*dropped)->Write(std::string(512 * 1024, 'x')).ok());
+  (*dropped)->Abort();
+  dropped->reset();
+  EXPECT_FALSE(store_->Head("dropped.bin").ok());
+}
+
 TEST_F(LocalStoreTest, PutReplacesAndRemovesTheOldBytes) {
   ASSERT_TRUE(PutBytes(*store_, "k", "first version").ok());
   ASSERT_TRUE(PutBytes(*store_, "k", "second").ok());
