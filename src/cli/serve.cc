@@ -166,6 +166,7 @@ int Serve(const std::vector<std::string>& args) {
     o.users = &users;
     o.data_dir = data;
     o.server_id = ServerId(data, "ftp");
+    o.upload_end_grace = o.config.upload_end_grace;
     o.log = LogLine;
     ftp = std::make_unique<ingest::FtpServer>(std::move(o));
     Status s = ftp->Start();

@@ -90,9 +90,10 @@ Status ReadPassivePorts(const yaml::Reader& r, const Node& node, const std::stri
 
 Result<FtpServerConfig> ReadFtp(const yaml::Reader& r, const Node& node, const std::string& path,
                                 const AbsolutePath& absolute) {
-  WHARF_TRY(yaml::Fields f, r.Map(node, path,
-                                  {"listen", "passive_ports", "public_address", "require_tls",
-                                   "certificate", "private_key", "allow_active", "idle_timeout"}));
+  WHARF_TRY(yaml::Fields f,
+            r.Map(node, path,
+                  {"listen", "passive_ports", "public_address", "require_tls", "certificate",
+                   "private_key", "allow_active", "idle_timeout", "upload_end_grace_ms"}));
   FtpServerConfig ftp;
   ftp.where = r.Where(node, path);
   if (const Node* listen = f.find("listen")) {
@@ -133,6 +134,14 @@ Result<FtpServerConfig> ReadFtp(const yaml::Reader& r, const Node& node, const s
   }
   if (const Node* idle = f.find("idle_timeout")) {
     WHARF_TRY(ftp.idle_timeout, ReadSeconds(r, *idle, f.PathOf("idle_timeout"), 1, kOneDay));
+  }
+  if (const Node* grace = f.find("upload_end_grace_ms")) {
+    if (!grace->is_scalar() || grace->type() != yaml::ScalarType::kInt || grace->as_int() < 0 ||
+        grace->as_int() > 1000)
+      return r.Fail(
+          *grace, f.PathOf("upload_end_grace_ms"),
+          "must be a whole number of milliseconds from 0 to 1000, got " + grace->Describe());
+    ftp.upload_end_grace = std::chrono::milliseconds(grace->as_int());
   }
   return ftp;
 }

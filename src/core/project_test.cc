@@ -723,6 +723,7 @@ servers:
     private_key: ./tls/key.pem
     allow_active: true
     idle_timeout: 120
+    upload_end_grace_ms: 20
   lockout:
     max_failures: 3
     window: 600
@@ -801,6 +802,7 @@ servers:
   EXPECT_EQ(ftp.private_key, dir_ + "/tls/key.pem");
   EXPECT_TRUE(ftp.allow_active);
   EXPECT_EQ(ftp.idle_timeout, std::chrono::seconds(120));
+  EXPECT_EQ(ftp.upload_end_grace, std::chrono::milliseconds(20));
 
   const LockoutConfig& lockout = p->servers.lockout;
   EXPECT_EQ(lockout.max_failures, 3);
@@ -830,6 +832,7 @@ TEST_F(ProjectUsersTest, ServerDefaults) {
   EXPECT_EQ(ftp.certificate, "");
   EXPECT_EQ(ftp.private_key, "");
   EXPECT_FALSE(ftp.allow_active);
+  EXPECT_EQ(ftp.upload_end_grace, std::chrono::milliseconds(5));
   const LockoutConfig& lockout = p->servers.lockout;
   EXPECT_EQ(lockout.max_failures, 5);
   EXPECT_EQ(lockout.window, std::chrono::seconds(300));
@@ -1194,6 +1197,9 @@ TEST_F(ProjectUsersTest, BadUsersAndServers) {
       {"servers:\n  sftp: {idle_timeout: 0}\n",
        "wharf.yaml:2:24: servers.sftp.idle_timeout: must be a whole number of seconds from 1 to "
        "86400, got 0"},
+      {"servers:\n  ftp: {upload_end_grace_ms: 5000}\n",
+       "wharf.yaml:2:30: servers.ftp.upload_end_grace_ms: must be a whole number of milliseconds "
+       "from 0 to 1000, got 5000"},
       {"servers:\n  sftp: {port: 22}\n",
        "wharf.yaml:2:10: servers.sftp.port: unknown key; expected listen, host_key, idle_timeout"},
       {"servers:\n  sftp: {listen: '0.0.0.0:2121'}\n  ftp: {listen: '0.0.0.0:2121'}\n",
@@ -1236,8 +1242,8 @@ TEST_F(ProjectUsersTest, BadUsersAndServers) {
        "wharf.yaml:2:49: servers.ftp.private_key: must be a file name, got ''"},
       {"servers:\n  ftp: {pasv_ports: 1-2}\n",
        "wharf.yaml:2:9: servers.ftp.pasv_ports: unknown key; expected listen, passive_ports, "
-       "public_address, require_tls, certificate, private_key, allow_active, idle_timeout (did "
-       "you mean 'passive_ports'?)"},
+       "public_address, require_tls, certificate, private_key, allow_active, idle_timeout, "
+       "upload_end_grace_ms (did you mean 'passive_ports'?)"},
 
       // servers.lockout
       {"servers:\n  lockout: {max_failures: 0}\n",

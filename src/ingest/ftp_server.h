@@ -78,7 +78,8 @@ struct FtpServerOptions {
   // before the file is committed. In clear, a client killed mid-upload closes its data
   // connection just as a finished one does; its control connection closes at the same moment,
   // but may be seen up to a few milliseconds later on a busy machine. Each upload's 226 comes
-  // this much later; 0 turns the check off (a killed client's partial file is then stored).
+  // this much later. With 0 only a control connection already seen closed counts, so a killed
+  // client's partial file is stored whenever its data connection's end is seen first.
   std::chrono::milliseconds upload_end_grace{5};
   // One line per notable thing (a login, a refused login, a failed transfer). Called from the
   // server's threads. Default: nothing is logged.
