@@ -392,12 +392,16 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   Channel& data = *transfer->data;
   Upload& target = *upload;
   auto executor = control_.socket().get_executor();
-  // Two buffers: the store writes one while the socket fills the other.
-  std::vector<char> filling(kDataBufferBytes), writing(kDataBufferBytes);
+  // Two buffers: the store writes one while the socket fills the other. They start small (most
+  // files are): two zeroed 256 KiB buffers per file cost 128 page faults, a tenth of the
+  // server's time for 10 KiB files. One that fills up grows to kDataBufferBytes.
+  std::vector<char> filling(kFirstDataBufferBytes), writing(kFirstDataBufferBytes);
   std::optional<Background<Status>> write;
   std::optional<Error> write_error;
   error_code end;
+  bool grow = false;
   for (;;) {
+    if (grow && filling.size() < kDataBufferBytes) filling.resize(kDataBufferBytes);
     size_t fill = 0;
     while (fill < filling.size()) {
       auto [ec, n] =
@@ -417,6 +421,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
         break;
       }
     }
+    grow = grow || fill == filling.size();
     if (fill > 0) {
       std::swap(filling, writing);
       const char* bytes = writing.data();
