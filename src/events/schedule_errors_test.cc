@@ -218,7 +218,7 @@ TEST(ScheduleErrors, TimeZones) {
   EXPECT_EQ(ErrorOf("cron(0 12 * * ? *)", "Mars/Olympus_Mons"),
             "unknown time zone 'Mars/Olympus_Mons' (expected an IANA time zone name such as "
             "America/New_York or UTC)");
-  // ICU's custom offsets are not IANA names.
+  // Custom offsets are not IANA names (there is no such file in /usr/share/zoneinfo).
   EXPECT_EQ(ErrorOf("rate(5 minutes)", "GMT+05:00"),
             "unknown time zone 'GMT+05:00' (expected an IANA time zone name such as "
             "America/New_York or UTC)");

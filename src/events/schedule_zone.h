@@ -1,11 +1,16 @@
-// ZoneRules: the offsets of one IANA time zone (America/New_York, Europe/Berlin, UTC), read through
-// ICU, so that a schedule can run by the wall clock of a place (docs/events.md, "Time zones").
+// ZoneRules: the offsets of one IANA time zone (America/New_York, Europe/Berlin, UTC), read from
+// the system's time zone data (/usr/share/zoneinfo, Debian's tzdata package) through Howard
+// Hinnant's libdate-tz, so that a schedule can run by the wall clock of a place (docs/events.md,
+// "Time zones and daylight saving").
 //
 // Times are whole seconds. An `instant` counts seconds since 1970-01-01T00:00:00Z; a `wall` time
 // counts seconds since 1970-01-01T00:00:00 on the zone's own clock (what the clock on the wall
 // shows, written as if it were UTC).
 //
-// Thread-safety: immutable once loaded; share it between threads freely.
+// A zone is read once per process, at its first Load, and kept: a later update of the zone data
+// takes effect when the process starts again.
+//
+// Thread-safety: Load may be called from any thread; a ZoneRules is immutable, share it freely.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +37,11 @@ struct WallInstants {
 
 class ZoneRules {
  public:
-  // `name` is an IANA time zone name, or empty for UTC. Fails with "ValidationException" naming
-  // the zone when ICU does not know it (custom ids like "GMT+5" are refused too).
+  // `name` is an IANA time zone name (a file under /usr/share/zoneinfo, links such as US/Eastern
+  // included), or empty for UTC, which needs no zone data. Fails with "ValidationException"
+  // naming the zone when the data has no such zone (custom offsets like "GMT+05:00" and the
+  // host's own "localtime" are refused too), and with "InternalFailure" naming the file when the
+  // zone data is missing or unreadable.
   static Result<std::shared_ptr<const ZoneRules>> Load(std::string_view name);
 
   ~ZoneRules();
@@ -47,7 +55,7 @@ class ZoneRules {
   // The instants whose wall time is `wall`.
   WallInstants InstantsAt(int64_t wall) const;
 
-  // The version of the time zone data ICU carries, e.g. "2022e".
+  // The version of the system's time zone data, e.g. "2025b" (from tzdata.zi), or "unknown".
   static std::string DataVersion();
 
  private:
