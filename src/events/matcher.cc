@@ -1,0 +1,467 @@
+// The Matcher's automaton (matcher.h; the design is in docs/events.md, "How matching works").
+#include "events/matcher.h"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+#include <unordered_map>
+
+#include "events/matcher_index.h"
+
+namespace wharf::events {
+
+using internal::EventValue;
+using internal::StateId;
+using internal::StringHash;
+using internal::ValueIndex;
+
+namespace {
+
+constexpr StateId kRoot = 0;
+constexpr uint32_t kRootPath = 0;
+
+// A transition on one field's whole value list; the branches through it share its next state.
+struct Edge {
+  std::vector<ValueMatcher> values;  // the matchers the ValueIndex points into
+  StateId next = 0;
+  uint32_t refs = 0;  // branches that pass through this edge
+};
+
+// The transitions of one state on one field.
+struct FieldOut {
+  uint32_t field = 0;                                            // a PathNode index
+  std::unordered_map<std::string, std::unique_ptr<Edge>> edges;  // by FieldCondition::EncodeValues
+  ValueIndex index;
+};
+
+struct State {
+  std::vector<FieldOut> out;
+  std::vector<uint32_t> rules;  // slots of the rules whose branch ends here (with repeats)
+};
+
+// Child nodes by key: a short list searched in place, with a hash index once it grows.
+class Children {
+ public:
+  const uint32_t* Find(std::string_view key) const {
+    if (!index_.empty()) {
+      auto it = index_.find(key);
+      return it == index_.end() ? nullptr : &list_[it->second].second;
+    }
+    for (const auto& [k, node] : list_) {
+      // The first byte and the size turn most keys away before a comparison of the bytes.
+      if (k.size() == key.size() && (key.empty() || k[0] == key[0]) && k == key) return &node;
+    }
+    return nullptr;
+  }
+  void Add(std::string_view key, uint32_t node) {
+    list_.emplace_back(std::string(key), node);
+    if (list_.size() > kListMax) Reindex();
+  }
+  void Remove(std::string_view key) {
+    list_.erase(std::find_if(list_.begin(), list_.end(),
+                             [&](const auto& entry) { return entry.first == key; }));
+    Reindex();
+  }
+  bool empty() const { return list_.empty(); }
+
+ private:
+  static constexpr size_t kListMax = 12;
+  void Reindex() {
+    index_.clear();
+    if (list_.size() <= kListMax) return;
+    for (size_t i = 0; i < list_.size(); ++i) index_.emplace(list_[i].first, i);
+  }
+  std::vector<std::pair<std::string, uint32_t>> list_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index_;
+};
+
+// The trie of field paths the rules name; a node is a field when conditions name it.
+struct PathNode {
+  Children children;
+  uint32_t parent = 0;
+  std::string key;
+  uint32_t refs = 0;        // conditions naming this path or a path below it
+  uint32_t field_refs = 0;  // conditions naming exactly this path
+};
+
+struct Step {
+  StateId from;
+  uint32_t field;
+  std::string edge_key;
+};
+
+struct RuleBranch {
+  std::vector<Step> steps;
+  StateId end;
+};
+
+struct Rule {
+  std::string id;
+  std::vector<RuleBranch> branches;
+};
+
+// One value of the event on a field the rules name: its EventValue and the arrays of objects
+// around it are kept in Scratch.
+struct Leaf {
+  uint32_t field;
+  uint32_t value;        // index in Scratch::values
+  uint32_t arrays_from;  // range in Scratch::array_pool
+  uint32_t arrays_to;
+};
+
+struct Item {
+  StateId state;
+  ArrayPath arrays;
+};
+
+// Per-thread scratch space of Match, reused between calls.
+struct Scratch {
+  std::vector<Leaf> leaves;
+  std::vector<EventValue> values;  // values[0, leaves.size()) are this event's; never shrunk
+  ArrayPath array_pool;
+  ArrayPath arrays;  // the arrays of objects around the value being flattened
+  std::vector<Item> stack;
+  std::vector<StateId> targets;
+  std::vector<uint32_t> found;
+  std::vector<uint32_t> stamps;  // stamps[state] == generation: reached with no array constraint
+  // leaves[field_from[f], field_to[f]) are the values of field f when field_stamps[f] ==
+  // generation (f is a PathNode index).
+  std::vector<uint32_t> field_stamps, field_from, field_to;
+  uint32_t generation = 0;
+};
+
+// ArrayConsistent and MergeArrayPath (pattern.h) for a leaf's arrays held in the pool.
+bool Consistent(const ArrayPath& used, const std::pair<uint32_t, uint32_t>* from,
+                const std::pair<uint32_t, uint32_t>* to) {
+  if (from == to || used.empty()) return true;
+  return ArrayConsistent(used, ArrayPath(from, to));
+}
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+struct Matcher::Impl {
+  std::vector<std::unique_ptr<State>> states;
+  std::vector<StateId> free_states;
+  std::vector<PathNode> paths;
+  std::vector<uint32_t> free_paths;
+  std::vector<std::unique_ptr<Rule>> rules;  // by slot
+  std::vector<uint32_t> free_rules;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots;
+  size_t live_states = 1;
+  size_t live_fields = 0;
+
+  Impl() {
+    states.push_back(std::make_unique<State>());
+    paths.emplace_back();
+  }
+
+  StateId NewState() {
+    ++live_states;
+    if (!free_states.empty()) {
+      StateId id = free_states.back();
+      free_states.pop_back();
+      states[id] = std::make_unique<State>();
+      return id;
+    }
+    states.push_back(std::make_unique<State>());
+    return static_cast<StateId>(states.size() - 1);
+  }
+
+  void FreeState(StateId id) {
+    assert(states[id]->out.empty() && states[id]->rules.empty());
+    states[id].reset();
+    free_states.push_back(id);
+    --live_states;
+  }
+
+  uint32_t InternPath(const std::vector<std::string>& path) {
+    uint32_t node = kRootPath;
+    ++paths[node].refs;
+    for (const auto& key : path) {
+      const uint32_t* found = paths[node].children.Find(key);
+      uint32_t child;
+      if (found != nullptr) {
+        child = *found;
+      } else {
+        if (!free_paths.empty()) {
+          child = free_paths.back();
+          free_paths.pop_back();
+          paths[child] = PathNode{};
+        } else {
+          child = static_cast<uint32_t>(paths.size());
+          paths.emplace_back();
+        }
+        paths[child].parent = node;
+        paths[child].key = key;
+        paths[node].children.Add(key, child);
+      }
+      node = child;
+      ++paths[node].refs;
+    }
+    if (paths[node].field_refs++ == 0) ++live_fields;
+    return node;
+  }
+
+  void ReleasePath(uint32_t node) {
+    if (--paths[node].field_refs == 0) --live_fields;
+    while (true) {
+      uint32_t parent = paths[node].parent;
+      if (--paths[node].refs == 0 && node != kRootPath) {
+        paths[parent].children.Remove(paths[node].key);
+        paths[node] = PathNode{};
+        free_paths.push_back(node);
+      }
+      if (node == kRootPath) break;
+      node = parent;
+    }
+  }
+
+  static FieldOut* FindOut(State& s, uint32_t field) {
+    for (auto& o : s.out) {
+      if (o.field == field) return &o;
+    }
+    return nullptr;
+  }
+
+  void Add(std::string_view id, const Pattern& pattern) {
+    uint32_t slot;
+    if (!free_rules.empty()) {
+      slot = free_rules.back();
+      free_rules.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(rules.size());
+      rules.emplace_back();
+    }
+    auto rule = std::make_unique<Rule>();
+    rule->id = std::string(id);
+    for (const Branch& branch : pattern.branches()) {
+      RuleBranch rb;
+      StateId s = kRoot;
+      for (const FieldCondition& f : branch.fields) {
+        uint32_t field = InternPath(f.path);
+        FieldOut* out = FindOut(*states[s], field);
+        if (out == nullptr) {
+          states[s]->out.emplace_back();
+          out = &states[s]->out.back();
+          out->field = field;
+        }
+        std::string key = f.EncodeValues();
+        auto& edge = out->edges[key];
+        if (!edge) {
+          edge = std::make_unique<Edge>();
+          edge->values = f.values;
+          edge->next = NewState();
+          for (const ValueMatcher& m : edge->values) out->index.Add(m, edge->next);
+        }
+        ++edge->refs;
+        rb.steps.push_back(Step{s, field, std::move(key)});
+        s = edge->next;
+      }
+      states[s]->rules.push_back(slot);
+      rb.end = s;
+      rule->branches.push_back(std::move(rb));
+    }
+    rules[slot] = std::move(rule);
+    slots.emplace(std::string(id), slot);
+  }
+
+  bool Remove(std::string_view id) {
+    auto it = slots.find(id);
+    if (it == slots.end()) return false;
+    uint32_t slot = it->second;
+    slots.erase(it);
+    std::unique_ptr<Rule> rule = std::move(rules[slot]);
+    free_rules.push_back(slot);
+    for (const RuleBranch& rb : rule->branches) {
+      auto& ends = states[rb.end]->rules;
+      ends.erase(std::find(ends.begin(), ends.end(), slot));
+      // From the deepest edge up: an edge no branch uses any more takes its (now empty) state.
+      for (auto step = rb.steps.rbegin(); step != rb.steps.rend(); ++step) {
+        State& from = *states[step->from];
+        FieldOut* out = FindOut(from, step->field);
+        auto e = out->edges.find(step->edge_key);
+        Edge& edge = *e->second;
+        if (--edge.refs == 0) {
+          for (const ValueMatcher& m : edge.values) out->index.Remove(m, edge.next);
+          FreeState(edge.next);
+          out->edges.erase(e);
+          if (out->edges.empty()) {
+            from.out.erase(from.out.begin() + (out - from.out.data()));
+          }
+        }
+        ReleasePath(step->field);
+      }
+    }
+    return true;
+  }
+
+  // The event's values on the fields the rules name: the event is walked along the path trie, so
+  // the fields no rule names cost one lookup each and their subtrees nothing.
+  void Flatten(const Json& v, uint32_t node, uint32_t& next_array, Scratch& sc) const {
+    const PathNode& p = paths[node];
+    switch (v.kind()) {
+      case Json::Kind::kObject:
+        if (p.children.empty()) return;  // an object is no leaf: no value for this field
+        for (const auto& [key, child] : v.as_object()) {
+          if (const uint32_t* n = p.children.Find(key)) Flatten(child, *n, next_array, sc);
+        }
+        return;
+      case Json::Kind::kArray: {
+        // Arrays are "crushed out": each element is a value of the same field. Elements that are
+        // objects or arrays record which element they are, for array consistency.
+        uint32_t id = next_array++;
+        uint32_t index = 0;
+        for (const Json& e : v.as_array()) {
+          bool container = e.is_object() || e.is_array();
+          if (container) sc.arrays.emplace_back(id, index);
+          Flatten(e, node, next_array, sc);
+          if (container) sc.arrays.pop_back();
+          ++index;
+        }
+        return;
+      }
+      default: {
+        if (p.field_refs == 0) return;
+        uint32_t i = static_cast<uint32_t>(sc.leaves.size());
+        if (sc.values.size() <= i) sc.values.resize(i + 1);
+        sc.values[i].Reset(&v);
+        uint32_t from = static_cast<uint32_t>(sc.array_pool.size());
+        sc.array_pool.insert(sc.array_pool.end(), sc.arrays.begin(), sc.arrays.end());
+        sc.leaves.push_back(Leaf{node, i, from, static_cast<uint32_t>(sc.array_pool.size())});
+      }
+    }
+  }
+
+  std::vector<std::string> Match(const Json& event, MatchStats* stats) const {
+    Scratch& sc = ThreadScratch();
+    sc.leaves.clear();
+    sc.array_pool.clear();
+    sc.arrays.clear();
+    sc.stack.clear();
+    sc.found.clear();
+    if (sc.stamps.size() < states.size()) sc.stamps.resize(states.size(), 0);
+    if (sc.field_stamps.size() < paths.size()) {
+      sc.field_stamps.resize(paths.size(), 0);
+      sc.field_from.resize(paths.size());
+      sc.field_to.resize(paths.size());
+    }
+    if (++sc.generation == 0) {
+      std::fill(sc.stamps.begin(), sc.stamps.end(), 0);
+      std::fill(sc.field_stamps.begin(), sc.field_stamps.end(), 0);
+      sc.generation = 1;
+    }
+    const uint32_t gen = sc.generation;
+
+    if (event.is_object()) {
+      uint32_t next_array = 0;
+      Flatten(event, kRootPath, next_array, sc);
+    }
+    std::sort(sc.leaves.begin(), sc.leaves.end(), [](const Leaf& a, const Leaf& b) {
+      return a.field != b.field ? a.field < b.field : a.value < b.value;
+    });
+    if (stats != nullptr) stats->values += sc.leaves.size();
+    for (uint32_t i = 0; i < sc.leaves.size(); ++i) {
+      uint32_t f = sc.leaves[i].field;
+      if (sc.field_stamps[f] != gen) {
+        sc.field_stamps[f] = gen;
+        sc.field_from[f] = i;
+      }
+      sc.field_to[f] = i + 1;
+    }
+
+    // States reached under array constraints are remembered with them.
+    std::set<std::pair<StateId, ArrayPath>> constrained;
+    auto push = [&](StateId t, const ArrayPath& arrays) {
+      if (arrays.empty()) {
+        if (sc.stamps[t] == gen) return;
+        sc.stamps[t] = gen;
+      } else if (!constrained.emplace(t, arrays).second) {
+        return;
+      }
+      sc.stack.push_back(Item{t, arrays});
+    };
+    push(kRoot, {});
+    while (!sc.stack.empty()) {
+      Item item = std::move(sc.stack.back());
+      sc.stack.pop_back();
+      if (stats != nullptr) ++stats->states;
+      const State& state = *states[item.state];
+      sc.found.insert(sc.found.end(), state.rules.begin(), state.rules.end());
+      for (const FieldOut& fo : state.out) {
+        const FieldOut* out = &fo;
+        const Leaf* first = nullptr;
+        const Leaf* last = nullptr;
+        if (sc.field_stamps[out->field] == gen) {
+          first = sc.leaves.data() + sc.field_from[out->field];
+          last = sc.leaves.data() + sc.field_to[out->field];
+        }
+        if (first == last) {
+          // {"exists": false}: "matches any event that does not have" the field (User Guide).
+          for (StateId t : out->index.absent()) push(t, item.arrays);
+          continue;
+        }
+        for (auto leaf = first; leaf != last; ++leaf) {
+          const auto* arrays_from = sc.array_pool.data() + leaf->arrays_from;
+          const auto* arrays_to = sc.array_pool.data() + leaf->arrays_to;
+          if (!Consistent(item.arrays, arrays_from, arrays_to)) continue;
+          sc.targets.clear();
+          out->index.Collect(sc.values[leaf->value], sc.targets);
+          if (stats != nullptr) ++stats->lookups;
+          if (sc.targets.empty()) continue;
+          if (arrays_from == arrays_to) {
+            for (StateId t : sc.targets) push(t, item.arrays);
+          } else {
+            ArrayPath merged = item.arrays;
+            MergeArrayPath(merged, ArrayPath(arrays_from, arrays_to));
+            for (StateId t : sc.targets) push(t, merged);
+          }
+        }
+      }
+    }
+    std::sort(sc.found.begin(), sc.found.end());
+    sc.found.erase(std::unique(sc.found.begin(), sc.found.end()), sc.found.end());
+    std::vector<std::string> ids;
+    ids.reserve(sc.found.size());
+    for (uint32_t slot : sc.found) ids.push_back(rules[slot]->id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+};
+
+Matcher::Matcher() : impl_(std::make_unique<Impl>()) {}
+Matcher::~Matcher() = default;
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+
+void Matcher::Add(std::string_view id, const Pattern& pattern) {
+  impl_->Remove(id);
+  impl_->Add(id, pattern);
+}
+
+Status Matcher::Add(std::string_view id, std::string_view pattern_text,
+                    const PatternLimits& limits) {
+  WHARF_TRY(Pattern pattern, Pattern::Compile(pattern_text, limits));
+  Add(id, pattern);
+  return {};
+}
+
+bool Matcher::Remove(std::string_view id) { return impl_->Remove(id); }
+
+bool Matcher::Contains(std::string_view id) const { return impl_->slots.contains(id); }
+
+size_t Matcher::size() const { return impl_->slots.size(); }
+
+std::vector<std::string> Matcher::Match(const Json& event, MatchStats* stats) const {
+  return impl_->Match(event, stats);
+}
+
+Matcher::Stats Matcher::stats() const {
+  return Stats{impl_->slots.size(), impl_->live_states, impl_->live_fields};
+}
+
+}  // namespace wharf::events

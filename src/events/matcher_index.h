@@ -1,0 +1,258 @@
+// ValueIndex: the values that the edges of one (state, field) of the Matcher accept, indexed so
+// that finding the edges an event value takes costs about the same for 10 edges as for 10,000.
+// Internal to events/matcher.cc.
+// Thread-safety: Collect is const and reentrant; Add and Remove need exclusive access.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/json.h"
+#include "events/pattern.h"
+
+namespace wharf::events::internal {
+
+using StateId = uint32_t;
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct NumberKeyHash {
+  size_t operator()(const NumberKey& k) const {
+    return std::hash<int64_t>{}(k.value) * 31 + static_cast<size_t>(k.kind);
+  }
+};
+
+// FNV-1a over bytes. Hashing a string byte by byte gives the hash of each of its prefixes on the
+// way (and, read backwards, of each suffix), so an event value is hashed once and every prefix or
+// suffix lookup is one probe.
+inline constexpr uint64_t kFnvBasis = 14695981039346656037ull;
+inline uint64_t FnvStep(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
+// Equality lookups need no prefix hashes: a word-at-a-time hash of the whole string is faster.
+inline uint64_t FullHash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+// A string with the hashes of its prefixes (Fwd(n)[L]: the first L bytes) and of its suffixes
+// read backwards (Rev(n)[L]: the last L bytes, from the last byte to the first), computed on
+// demand up to the longest length asked for. The buffers are kept between uses (Reset), so that
+// scratch space reuses them.
+class HashedText {
+ public:
+  void Reset(std::string_view s) {
+    s_ = s;
+    fwd_done_ = rev_done_ = 0;
+    has_full_ = false;
+  }
+  std::string_view s() const { return s_; }
+  // The hash of the whole string for equality lookups (FullHash), computed once.
+  uint64_t Full() const {
+    if (!has_full_) {
+      full_ = FullHash(s_);
+      has_full_ = true;
+    }
+    return full_;
+  }
+  // REQUIRES: n <= s().size(). Valid for lengths 0..n.
+  const uint64_t* Fwd(size_t n) const {
+    if (n >= fwd_done_) Extend(fwd_, fwd_done_, n, /*backward=*/false);
+    return fwd_.data();
+  }
+  const uint64_t* Rev(size_t n) const {
+    if (n >= rev_done_) Extend(rev_, rev_done_, n, /*backward=*/true);
+    return rev_.data();
+  }
+
+ private:
+  void Extend(std::vector<uint64_t>& h, size_t& done, size_t n, bool backward) const;
+  std::string_view s_;
+  mutable std::vector<uint64_t> fwd_, rev_;
+  mutable size_t fwd_done_ = 0, rev_done_ = 0;  // hashes known for lengths below these
+  mutable uint64_t full_ = 0;
+  mutable bool has_full_ = false;
+};
+
+// Values keyed by strings, with lookups of the keys equal to, starting or ending a string: one
+// probe per distinct key length, with the hashes the HashedText carries. A table is built for one
+// kind of lookup (Direction), which decides how its keys are hashed. The keys live in a dense array
+// found through an open-addressing index whose entries carry part of the hash, so a probe for a
+// missing key touches one cache line.
+template <typename V>
+class StringTable {
+ public:
+  // kEqual tables answer Exact; kForward tables KeysStarting; kBackward tables KeysEnding.
+  enum class Direction { kEqual, kForward, kBackward };
+  explicit StringTable(Direction d = Direction::kEqual) : direction_(d) {}
+
+  void Add(std::string_view key, V v);
+  void Remove(std::string_view key, const V& v);  // one occurrence
+  bool empty() const { return slots_.empty(); }
+
+  // Each lookup calls fn(const V&) for every value of every key found.
+  template <typename Fn>
+  void Exact(const HashedText& h, Fn&& fn) const {  // REQUIRES: a kEqual table
+    if (slots_.empty()) return;
+    Find(h.Full(), h.s(), fn);
+  }
+  template <typename Fn>
+  void KeysStarting(const HashedText& h, Fn&& fn) const {  // keys that are prefixes of h.s()
+    if (lengths_.empty()) return;
+    std::string_view s = h.s();
+    const uint64_t* fwd = h.Fwd(std::min(s.size(), max_length_));
+    for (const auto& [len, count] : lengths_) {
+      if (len > s.size()) break;
+      Find(fwd[len], s.substr(0, len), fn);
+    }
+  }
+  template <typename Fn>
+  void KeysEnding(const HashedText& h, Fn&& fn) const {  // keys that are suffixes of h.s()
+    if (lengths_.empty()) return;
+    std::string_view s = h.s();
+    const uint64_t* rev = h.Rev(std::min(s.size(), max_length_));
+    for (const auto& [len, count] : lengths_) {
+      if (len > s.size()) break;
+      Find(rev[len], s.substr(s.size() - len), fn);
+    }
+  }
+
+ private:
+  // A key and its values: the first value is kept in place, since most keys have one.
+  struct Slot {
+    uint64_t hash;
+    uint32_t key_at, key_size;  // in keys_
+    V first;
+    std::vector<V> more;
+  };
+  std::string_view KeyOf(const Slot& slot) const {
+    return std::string_view(keys_).substr(slot.key_at, slot.key_size);
+  }
+  // index_ entries: (high 32 bits of the hash) << 32 | (slot number + 1); 0 is free.
+  static uint64_t Entry(uint64_t hash, size_t slot) { return (hash & ~0xFFFFFFFFull) | (slot + 1); }
+  template <typename Fn>
+  void Find(uint64_t hash, std::string_view key, Fn& fn) const {
+    size_t mask = index_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      uint64_t e = index_[i];
+      if (e == 0) return;
+      if ((e ^ hash) >> 32 != 0) continue;
+      const Slot& slot = slots_[(e & 0xFFFFFFFFu) - 1];
+      if (slot.hash == hash && KeyOf(slot) == key) {
+        fn(slot.first);
+        for (const V& v : slot.more) fn(v);
+        return;
+      }
+    }
+  }
+  Slot* FindSlot(uint64_t hash, std::string_view key);
+  uint64_t HashKey(std::string_view key) const;
+  void Reindex();
+
+  Direction direction_;
+  std::vector<Slot> slots_;
+  std::string keys_;                                // the keys' bytes, one after another
+  std::vector<uint64_t> index_;                     // power-of-two size, at most half full
+  std::vector<std::pair<size_t, size_t>> lengths_;  // (key length, number of keys), sorted
+  size_t max_length_ = 0;                           // of the keys
+};
+
+// Closed or open intervals over K, found by stabbing: a sorted array (by low end) read as an
+// implicit balanced tree whose nodes know the largest high end below them.
+template <typename K>
+class IntervalIndex {
+ public:
+  struct Entry {
+    K low, high;
+    bool low_open, high_open;
+    StateId target;
+    bool operator==(const Entry&) const = default;
+  };
+  void Add(const Entry& e);
+  void Remove(const Entry& e);
+  bool empty() const { return entries_.empty(); }
+  template <typename Fn>
+  void Stab(K x, Fn&& fn) const {
+    Stab(0, entries_.size(), x, fn);
+  }
+
+ private:
+  template <typename Fn>
+  void Stab(size_t l, size_t r, K x, Fn& fn) const {
+    while (l < r) {
+      size_t mid = l + (r - l) / 2;
+      if (max_high_[mid] < x) return;
+      Stab(l, mid, x, fn);
+      const Entry& e = entries_[mid];
+      if (e.low > x) return;  // the right half starts even higher
+      if ((e.low_open ? x > e.low : x >= e.low) && (e.high_open ? x < e.high : x <= e.high)) {
+        fn(e.target);
+      }
+      l = mid + 1;
+    }
+  }
+  K Rebuild(size_t l, size_t r);
+
+  std::vector<Entry> entries_;
+  std::vector<K> max_high_;
+};
+
+// An event value with what the indexes need from it, computed once per value. The Matcher keeps
+// these in per-thread scratch space and reuses them (Reset) so that their buffers are reused too.
+struct EventValue {
+  const Json* json = nullptr;
+  NumberKey number;              // numbers: for equality
+  std::optional<int64_t> range;  // numbers: RangeNumber, for numeric ranges
+  HashedText text;               // strings: hashes of the prefixes and suffixes
+  mutable bool folded_ready = false;
+  mutable std::string folded;  // strings: FoldCase, on first use
+  mutable HashedText folded_text;
+  mutable int8_t ip_state = 0;  // strings: 0 not parsed yet, 1 not an address, 2 `ip` is set
+  mutable IpAddress ip;
+
+  void Reset(const Json* v);
+  const HashedText& Text() const { return text; }
+  const HashedText& Folded() const;
+  const IpAddress* Ip() const;
+};
+
+// Each part is allocated when a value of its kind is added, so that an index holding one kind of
+// value (the usual case) is small and Collect touches little memory.
+class ValueIndex {
+ public:
+  ValueIndex();
+  ~ValueIndex();
+  ValueIndex(ValueIndex&&) noexcept;
+  ValueIndex& operator=(ValueIndex&&) noexcept;
+  // REQUIRES: `m` stays at its address until removed (the Matcher keeps it in its edge).
+  void Add(const ValueMatcher& m, StateId target);
+  void Remove(const ValueMatcher& m, StateId target);
+
+  // Appends the targets of the values that `v` matches (a target may appear more than once).
+  void Collect(const EventValue& v, std::vector<StateId>& out) const;
+  // The targets of {"exists": false}, taken when the event has no value for the field.
+  const std::vector<StateId>& absent() const { return absent_; }
+
+ private:
+  struct Strings;
+  struct Numbers;
+  struct Addresses;
+  struct AnythingButs;
+  Strings& strings();
+  Numbers& numbers();
+  Addresses& addresses();
+  AnythingButs& anything_buts();
+
+  std::vector<StateId> exists_, absent_;
+  std::unique_ptr<Strings> strings_;
+  std::unique_ptr<Numbers> numbers_;
+  std::unique_ptr<Addresses> addresses_;  // also booleans and null
+  std::unique_ptr<AnythingButs> anything_buts_;
+};
+
+}  // namespace wharf::events::internal

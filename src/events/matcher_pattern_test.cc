@@ -1,0 +1,374 @@
+// The Matcher: adding, replacing and removing rules; sharing of states; agreement with the
+// brute-force Pattern::Matches on random patterns and events; concurrent matching.
+#include "events/matcher.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace wharf::events {
+namespace {
+
+Json J(std::string_view text) {
+  auto r = Json::Parse(text);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r.ok() ? *r : Json();
+}
+
+using Ids = std::vector<std::string>;
+
+TEST(MatcherPattern, AddReplaceRemove) {
+  Matcher m;
+  ASSERT_TRUE(m.Add("csv", R"({"detail": {"file-path": [{"suffix": ".csv"}]}})").ok());
+  ASSERT_TRUE(m.Add("all", R"({"source": ["aws.transfer"]})").ok());
+  Json upload = J(R"({"source": "aws.transfer", "detail": {"file-path": "/in/a.csv"}})");
+  EXPECT_EQ(m.Match(upload), (Ids{"all", "csv"}));
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_TRUE(m.Contains("csv"));
+
+  // The same id replaces the rule.
+  ASSERT_TRUE(m.Add("csv", R"({"detail": {"file-path": [{"suffix": ".json"}]}})").ok());
+  EXPECT_EQ(m.Match(upload), (Ids{"all"}));
+  EXPECT_EQ(m.size(), 2u);
+
+  // A pattern that does not compile leaves the matcher as it was.
+  Status bad = m.Add("all", R"({"source": [{"prefix": 1}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, kInvalidEventPattern);
+  EXPECT_EQ(m.Match(upload), (Ids{"all"}));
+
+  EXPECT_TRUE(m.Remove("all"));
+  EXPECT_FALSE(m.Remove("all"));
+  EXPECT_TRUE(m.Match(upload).empty());
+  EXPECT_TRUE(m.Remove("csv"));
+  EXPECT_EQ(m.stats().states, 1u);
+  EXPECT_EQ(m.stats().fields, 0u);
+}
+
+TEST(MatcherPattern, RulesWithTheSameConditionsShareStates) {
+  Matcher m;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(
+        m.Add("r" + std::to_string(i),
+              R"({"source": ["aws.transfer"], "detail-type": ["SFTP Server File Upload Completed"],
+                          "detail": {"file-path": [{"suffix": "_)" +
+                  std::to_string(i) + R"(.csv"}]}})")
+            .ok());
+  }
+  // Shallow fields come first: the detail-type and source states are shared, then each rule has
+  // its own file-path state.
+  EXPECT_EQ(m.stats().states, 1u + 2u + 1000u);
+  EXPECT_EQ(m.stats().fields, 3u);
+  Json e = J(R"({"source": "aws.transfer", "detail-type": "SFTP Server File Upload Completed",
+                 "detail": {"file-path": "/in/orders_417.csv"}})");
+  EXPECT_EQ(m.Match(e), (Ids{"r417"}));
+  // Identical patterns end in one state.
+  Matcher same;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(
+        same.Add("s" + std::to_string(i), R"({"source": ["a"], "n": [{"numeric": [">", 1]}]})")
+            .ok());
+  }
+  EXPECT_EQ(same.stats().states, 3u);
+  EXPECT_EQ(same.Match(J(R"({"source": "a", "n": 2})")).size(), 100u);
+}
+
+TEST(MatcherPattern, OrBranchesReportTheRuleOnce) {
+  Matcher m;
+  ASSERT_TRUE(
+      m.Add("r", R"({"$or": [{"a": ["1"]}, {"b": ["2"]}, {"a": [{"prefix": "1"}]}]})").ok());
+  EXPECT_EQ(m.Match(J(R"({"a": "1", "b": "2"})")), (Ids{"r"}));
+  EXPECT_TRUE(m.Match(J(R"({"a": "2"})")).empty());
+}
+
+TEST(MatcherPattern, ArrayConsistencyThroughTheAutomaton) {
+  Matcher m;
+  ASSERT_TRUE(
+      m.Add("anna-smith", R"({"employees": {"firstName": ["Anna"], "lastName": ["Smith"]}})").ok());
+  ASSERT_TRUE(
+      m.Add("anna-jones", R"({"employees": {"firstName": ["Anna"], "lastName": ["Jones"]}})").ok());
+  ASSERT_TRUE(m.Add("anna", R"({"employees": {"firstName": ["Anna"]}})").ok());
+  Json e = J(R"({"employees": [{"firstName": "John", "lastName": "Doe"},
+                               {"firstName": "Anna", "lastName": "Smith"},
+                               {"firstName": "Peter", "lastName": "Jones"}]})");
+  EXPECT_EQ(m.Match(e), (Ids{"anna", "anna-smith"}));
+}
+
+TEST(MatcherPattern, EventsThatAreNotObjects) {
+  Matcher m;
+  ASSERT_TRUE(m.Add("absent", R"({"x": [{"exists": false}]})").ok());
+  ASSERT_TRUE(m.Add("present", R"({"x": [{"exists": true}]})").ok());
+  EXPECT_EQ(m.Match(J("[1, 2]")), (Ids{"absent"}));
+  EXPECT_EQ(m.Match(J("\"x\"")), (Ids{"absent"}));
+  EXPECT_EQ(m.Match(J(R"({"x": {"y": 1}})")), (Ids{"absent"}));
+}
+
+// The work of a match depends on the event and on the rules that (nearly) match it, not on how
+// many other rules the matcher holds.
+TEST(MatcherPattern, WorkDoesNotGrowWithTheRules) {
+  auto rule = [](int i, int partners) {
+    int p = i % partners;
+    switch (i / partners % 4) {
+      case 0:
+        return R"({"source": ["aws.transfer"], "detail": {"username": ["partner)" +
+               std::to_string(p) + R"("], "status-code": [{"anything-but": "FAILED"}]}})";
+      case 1:
+        return R"({"source": ["aws.transfer"], "detail": {"file-path": [{"prefix": "/in/partner)" +
+               std::to_string(p) + R"(/"}], "bytes": [{"numeric": [">", 10]}]}})";
+      case 2:
+        return R"({"detail-type": ["SFTP Server File Upload Completed"], "detail": {"file-path": [{"suffix": "_)" +
+               std::to_string(p) + R"(.csv"}]}})";
+      default:
+        return R"({"source": ["aws.transfer"], "detail": {"file-path": [{"wildcard": "/in/partner)" +
+               std::to_string(p) + R"(/*.csv"}], "client-ip": [{"cidr": "10.0.0.0/8"}]}})";
+    }
+  };
+  auto build = [&](int rules) {
+    Matcher m;
+    for (int i = 0; i < rules; ++i)
+      EXPECT_TRUE(m.Add("r" + std::to_string(i), rule(i, rules / 4)).ok());
+    return m;
+  };
+  Matcher small = build(100);
+  Matcher big = build(10000);
+  Matcher::MatchStats small_work, big_work;
+  size_t small_matches = 0, big_matches = 0;
+  for (int q = 0; q < 25; ++q) {
+    Json e = J(R"({"source": "aws.transfer", "detail-type": "SFTP Server File Upload Completed",
+                   "detail": {"username": "partner)" +
+               std::to_string(q) + R"(", "bytes": 2048,
+                              "file-path": "/in/partner)" +
+               std::to_string(q) + "/orders_" + std::to_string(q) +
+               R"(.csv", "client-ip": "10.1.2.3", "status-code": "COMPLETED"}})");
+    small_matches += small.Match(e, &small_work).size();
+    big_matches += big.Match(e, &big_work).size();
+  }
+  EXPECT_EQ(small_matches, 25u * 4);
+  EXPECT_EQ(big_matches, 25u * 4);
+  EXPECT_EQ(big_work.values, small_work.values);
+  EXPECT_EQ(big_work.states, small_work.states);
+  EXPECT_EQ(big_work.lookups, small_work.lookups);
+}
+
+// --- Random patterns and events against the brute-force evaluator -----------------------------
+
+class Gen {
+ public:
+  explicit Gen(uint32_t seed) : rng_(seed) {}
+
+  std::string Pick(const std::vector<std::string>& v) { return v[Below(v.size())]; }
+  size_t Below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  std::string Scalar() {
+    static const std::vector<std::string> kValues = {R"("aws.transfer")",
+                                                     R"("aws.s3")",
+                                                     R"("x")",
+                                                     R"("xy")",
+                                                     R"("Xy")",
+                                                     R"("abc")",
+                                                     R"("a.csv")",
+                                                     R"("b.CSV")",
+                                                     R"("10.0.0.5")",
+                                                     R"("2001:db8::1")",
+                                                     R"("")",
+                                                     "0",
+                                                     "1",
+                                                     "5",
+                                                     "5.0",
+                                                     "5.5",
+                                                     "100",
+                                                     "-3",
+                                                     "1e10",
+                                                     "true",
+                                                     "false",
+                                                     "null"};
+    return Pick(kValues);
+  }
+
+  std::string Value() {
+    if (!Chance(0.25)) return Scalar();
+    std::string out = "[";
+    for (size_t i = 0, n = 1 + Below(3); i < n; ++i) out += (i ? "," : "") + Scalar();
+    return out + "]";
+  }
+
+  std::string Event() {
+    std::string out = "{";
+    auto field = [&](const std::string& name, const std::string& value) {
+      out += (out.size() > 1 ? "," : "") + ("\"" + name + "\":") + value;
+    };
+    if (Chance(0.7)) field("source", Value());
+    if (Chance(0.6)) field("detail-type", Value());
+    if (Chance(0.8)) {
+      std::string detail = "{";
+      for (const char* k : {"a", "b", "n"}) {
+        if (Chance(0.6))
+          detail += (detail.size() > 1 ? "," : "") + ("\"" + std::string(k) + "\":") + Value();
+      }
+      if (Chance(0.1)) detail += (detail.size() > 1 ? "," : "") + std::string(R"("a":{"z":1})");
+      field("detail", detail + "}");
+    }
+    if (Chance(0.5)) {
+      std::string items = "[";
+      for (size_t i = 0, n = 1 + Below(3); i < n; ++i) {
+        items += i ? ",{" : "{";
+        bool any = false;
+        for (const char* k : {"k", "v"}) {
+          if (Chance(0.7)) {
+            items += (any ? "," : "") + ("\"" + std::string(k) + "\":") + Value();
+            any = true;
+          }
+        }
+        items += "}";
+      }
+      field("items", items + "]");
+    }
+    return out + "}";
+  }
+
+  std::string ValueText() {
+    static const std::vector<std::string> kMatchers = {
+        R"("aws.transfer")",
+        R"("x")",
+        R"("")",
+        "5",
+        "5.5",
+        "1e10",
+        "true",
+        "null",
+        R"({"prefix": "a"})",
+        R"({"prefix": ""})",
+        R"({"prefix": "aws."})",
+        R"({"prefix": {"equals-ignore-case": "X"}})",
+        R"({"suffix": ".csv"})",
+        R"({"suffix": {"equals-ignore-case": ".csv"}})",
+        R"({"suffix": "y"})",
+        R"({"equals-ignore-case": "xy"})",
+        R"({"wildcard": "*"})",
+        R"({"wildcard": "a*"})",
+        R"({"wildcard": "*.csv"})",
+        R"({"wildcard": "x*y"})",
+        R"({"wildcard": "*s*"})",
+        R"({"anything-but": "x"})",
+        R"({"anything-but": ["x", "aws.s3"]})",
+        R"({"anything-but": 5})",
+        R"({"anything-but": [0, 100]})",
+        R"({"anything-but": {"prefix": "aws."}})",
+        R"({"anything-but": {"suffix": ".csv"}})",
+        R"({"anything-but": {"equals-ignore-case": "XY"}})",
+        R"({"anything-but": {"wildcard": "*.csv"}})",
+        R"({"numeric": [">", 0]})",
+        R"({"numeric": [">=", 1, "<", 100]})",
+        R"({"numeric": ["<=", 5]})",
+        R"({"numeric": ["=", 5]})",
+        R"({"numeric": [">", -10, "<=", 5.5]})",
+        R"({"cidr": "10.0.0.0/8"})",
+        R"({"cidr": "2001:db8::/32"})",
+        R"({"exists": true})",
+        R"({"exists": false})"};
+    return Pick(kMatchers);
+  }
+
+  std::string List() {
+    std::string out = "[";
+    for (size_t i = 0, n = 1 + Below(3); i < n; ++i) out += (i ? "," : "") + ValueText();
+    return out + "]";
+  }
+
+  // A pattern object over the event's fields; `depth` bounds $or nesting.
+  std::string PatternText(int depth = 0) {
+    static const std::vector<std::string> kFields = {
+        "source", "detail-type", "detail.a", "detail.b", "detail.n", "items.k", "items.v"};
+    std::map<std::string, std::map<std::string, std::string>> groups;  // parent -> child -> list
+    for (size_t i = 0, n = 1 + Below(3); i < n; ++i) {
+      std::string f = Pick(kFields);
+      size_t dot = f.find('.');
+      if (dot == std::string::npos) {
+        groups[""][f] = List();
+      } else {
+        groups[f.substr(0, dot)][f.substr(dot + 1)] = List();
+      }
+    }
+    std::string out = "{";
+    auto add = [&](const std::string& k, const std::string& v) {
+      out += (out.size() > 1 ? "," : "") + ("\"" + k + "\":") + v;
+    };
+    for (const auto& [parent, children] : groups) {
+      if (parent.empty()) {
+        for (const auto& [k, v] : children) add(k, v);
+      } else {
+        std::string sub = "{";
+        for (const auto& [k, v] : children)
+          sub += (sub.size() > 1 ? "," : "") + ("\"" + k + "\":") + v;
+        add(parent, sub + "}");
+      }
+    }
+    if (depth < 2 && Chance(0.25))
+      add("$or", "[" + PatternText(depth + 1) + "," + PatternText(depth + 1) + "]");
+    return out + "}";
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+TEST(MatcherPattern, AgreesWithTheBruteForceEvaluatorOnRandomRules) {
+  Gen gen(20240129);
+  std::vector<std::pair<std::string, Pattern>> patterns;
+  Matcher m;
+  for (int i = 0; i < 400; ++i) {
+    std::string text = gen.PatternText();
+    auto p = Pattern::Compile(text);
+    ASSERT_TRUE(p.ok()) << text << ": " << p.error().message;
+    std::string id = "p" + std::to_string(i);
+    m.Add(id, *p);
+    patterns.emplace_back(id, std::move(*p));
+  }
+  size_t matched = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string text = gen.Event();
+    Json event = J(text);
+    Ids want;
+    for (const auto& [id, p] : patterns) {
+      if (p.Matches(event)) want.push_back(id);
+    }
+    std::sort(want.begin(), want.end());
+    Ids got = m.Match(event);
+    matched += got.size();
+    EXPECT_EQ(got, want) << "event " << text;
+  }
+  // The generator makes rules that do match, and rules that do not.
+  EXPECT_GT(matched, 400u);
+  EXPECT_LT(matched, 400u * 400u / 2);
+}
+
+TEST(MatcherPattern, ConcurrentMatchesAgree) {
+  Matcher m;
+  Gen gen(7);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(m.Add("p" + std::to_string(i), gen.PatternText()).ok());
+  std::vector<Json> events;
+  for (int i = 0; i < 100; ++i) events.push_back(J(gen.Event()));
+  std::vector<Ids> expected;
+  for (const auto& e : events) expected.push_back(m.Match(e));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < events.size(); ++i) {
+          if (m.Match(events[i]) != expected[i]) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace wharf::events
