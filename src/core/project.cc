@@ -25,7 +25,7 @@ constexpr int64_t kMaxConcurrency = 100'000;
 constexpr size_t kMaxProjectFileBytes = size_t{4} << 20;  // parsing 4 MiB takes < 3 s at worst
 
 // Sections that later versions add (issues 5 to 7): named so that the message says so.
-constexpr std::string_view kLaterSections[] = {"rules", "tables", "topics"};
+constexpr std::string_view kLaterSections[] = {"tables", "topics"};
 
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -100,6 +100,7 @@ class Loader {
     if (key == "http") return Http(value, key);
     if (key == "auth") return Auth(value, key);
     if (key == "users") return project_internal::ReadUsers(r_, value, key, project_.users);
+    if (key == "rules") return project_internal::ReadRules(r_, value, key, project_.rules);
     if (key == "servers")
       return project_internal::ReadServers(
           r_, value, key, [this](const std::string& p) { return Absolute(p); }, project_.servers);
@@ -129,7 +130,7 @@ class Loader {
     return r_.Fail(
         key_node, key,
         yaml::UnknownKeyMessage(key, {"state_machines", "functions", "http", "auth", "users",
-                                      "servers", "quotas", "data", "durability"}));
+                                      "servers", "rules", "quotas", "data", "durability"}));
   }
 
   // --- state_machines: NAME: FILE | {definition: FILE, type: STANDARD|EXPRESS} ---------------

@@ -220,6 +220,29 @@ struct ServersConfig {
   LockoutConfig lockout;
 };
 
+// `rules`: EventBridge rules of the project (events/bus.h). Patterns and inputs are kept as JSON
+// text here and compiled by the bus when the service starts, which names the rule on error.
+struct RuleTargetConfig {
+  std::string id;             // unique in the rule; default: the state machine's name
+  std::string state_machine;  // a state machine of the project, or a state machine ARN
+  std::optional<std::string> input;       // Input: JSON text
+  std::optional<std::string> input_path;  // InputPath
+  bool has_transformer = false;
+  std::vector<std::pair<std::string, std::string>> input_paths;  // InputTransformer.InputPathsMap
+  std::string input_template;                                    // InputTransformer.InputTemplate
+  int maximum_retry_attempts = 185;
+  int64_t maximum_event_age_seconds = 86400;
+  std::string where;  // "wharf.yaml:12:7: rules.csv-uploads.targets[0]"
+};
+
+struct RuleConfig {
+  std::string description;
+  std::string event_pattern;  // JSON text
+  bool enabled = true;
+  std::vector<RuleTargetConfig> targets;
+  std::string where;  // "wharf.yaml:9:3: rules.csv-uploads"
+};
+
 struct Project {
   std::string file;    // the project file: absolute from LoadProject, as given to ParseProject
   std::string folder;  // its folder, absolute: relative paths are resolved against it
@@ -234,6 +257,7 @@ struct Project {
   std::string data_dir;  // absolute; default: <folder>/data
   std::map<std::string, UserConfig> users;
   ServersConfig servers;
+  std::map<std::string, RuleConfig> rules;
 };
 
 struct ProjectLoadOptions {

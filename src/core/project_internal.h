@@ -25,6 +25,10 @@ Status ReadUsers(const yaml::Reader& r, const yaml::Node& node, const std::strin
 Status ReadServers(const yaml::Reader& r, const yaml::Node& node, const std::string& path,
                    const AbsolutePath& absolute, ServersConfig& servers);
 
+// `rules: NAME: {description, event_pattern, enabled, targets: [...]}`.
+Status ReadRules(const yaml::Reader& r, const yaml::Node& node, const std::string& path,
+                 std::map<std::string, RuleConfig>& rules);
+
 // Reads a list of CIDR networks ("users.alice.allowed_networks[2]: ..." on a bad item).
 Result<std::vector<IpNetwork>> ReadNetworks(const yaml::Reader& r, const yaml::Node& node,
                                             const std::string& path);

@@ -286,11 +286,11 @@ TEST_F(ProjectTest, BadFiles) {
        "(state_machines, functions, ...), got 'just text'"},
       {"function:\n  f: {command: [x]}\n",
        "wharf.yaml:1:1: function: unknown key; expected state_machines, functions, http, auth, "
-       "users, servers, quotas, data, durability (did you mean 'functions'?)"},
+       "users, servers, rules, quotas, data, durability (did you mean 'functions'?)"},
       {"durability: fsync\n",
        "wharf.yaml:1:13: durability: must be process-crash or power-loss, got 'fsync'"},
-      {"rules:\n  - name: a\n",
-       "wharf.yaml:1:1: rules: not supported by this version of wharf yet"},
+      {"tables:\n  - name: a\n",
+       "wharf.yaml:1:1: tables: not supported by this version of wharf yet"},
       {"functions: {}\nfunctions: {}\n",
        "wharf.yaml:2:1: functions: duplicate key (first at line 1)"},
       {"functions: [\n", "wharf.yaml:2:1: YAML syntax error: end of sequence flow not found"},
@@ -1293,6 +1293,105 @@ TEST_F(ProjectUsersTest, PasswordsNeverAppearInMessages) {
     EXPECT_EQ(message.find("Sup3rS3cret"), std::string::npos) << message;
     EXPECT_EQ(message.rfind("wharf.yaml:3:", 0), 0u) << message;
   }
+}
+
+}  // namespace
+}  // namespace wharf
+
+namespace wharf {
+namespace {
+
+class ProjectRulesTest : public ProjectTest {
+ protected:
+  std::string ErrorOf(const std::string& text) {
+    auto p = Parse(text);
+    return p.ok() ? "(no error)" : p.error().message;
+  }
+};
+
+TEST_F(ProjectRulesTest, RulesWithTheirTargets) {
+  auto p = Parse(R"(
+rules:
+  csv-uploads:
+    description: CSV files start the import
+    event_pattern:
+      source: [aws.transfer]
+      detail:
+        file-path: [{suffix: .csv}]
+    targets:
+      - state_machine: products
+        input_transformer:
+          input_paths_map: {path: $.detail.file-path, size: $.detail.file-size}
+          input_template: '{"path": <path>, "size": <size>}'
+        retry_policy: {maximum_retry_attempts: 3, maximum_event_age_seconds: 3600}
+      - id: audit
+        state_machine: arn:aws:states:us-east-1:111111111111:stateMachine:audit
+        input: {kind: upload}
+  as-json:
+    enabled: false
+    event_pattern: '{"source": ["wharf.test"]}'
+    targets:
+      - {state_machine: products, input_path: $.detail}
+)");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->rules.size(), 2u);
+  const RuleConfig& csv = p->rules.at("csv-uploads");
+  EXPECT_EQ(csv.description, "CSV files start the import");
+  EXPECT_EQ(csv.event_pattern,
+            R"({"source":["aws.transfer"],"detail":{"file-path":[{"suffix":".csv"}]}})");
+  EXPECT_TRUE(csv.enabled);
+  ASSERT_EQ(csv.targets.size(), 2u);
+  EXPECT_EQ(csv.targets[0].id, "products");
+  EXPECT_EQ(csv.targets[0].state_machine, "products");
+  EXPECT_TRUE(csv.targets[0].has_transformer);
+  ASSERT_EQ(csv.targets[0].input_paths.size(), 2u);
+  EXPECT_EQ(csv.targets[0].input_paths[1].first, "size");
+  EXPECT_EQ(csv.targets[0].input_paths[1].second, "$.detail.file-size");
+  EXPECT_EQ(csv.targets[0].input_template, R"({"path": <path>, "size": <size>})");
+  EXPECT_EQ(csv.targets[0].maximum_retry_attempts, 3);
+  EXPECT_EQ(csv.targets[0].maximum_event_age_seconds, 3600);
+  EXPECT_EQ(csv.targets[0].where, "wharf.yaml:10:9: rules.csv-uploads.targets[0]");
+  EXPECT_EQ(csv.targets[1].id, "audit");
+  EXPECT_EQ(csv.targets[1].input, R"({"kind":"upload"})");
+  EXPECT_EQ(csv.targets[1].maximum_retry_attempts, 185);
+  EXPECT_EQ(csv.targets[1].maximum_event_age_seconds, 86400);
+  const RuleConfig& json = p->rules.at("as-json");
+  EXPECT_FALSE(json.enabled);
+  EXPECT_EQ(json.event_pattern, R"({"source":["wharf.test"]})");
+  EXPECT_EQ(json.targets[0].input_path, "$.detail");
+}
+
+TEST_F(ProjectRulesTest, BadRulesSayWhereAndWhat) {
+  EXPECT_EQ(ErrorOf("rules:\n  a b: {event_pattern: {}}\n"),
+            "wharf.yaml:2:3: rules.a b: a rule's name has 1 to 64 letters, digits, '.', '-' or "
+            "'_'");
+  EXPECT_EQ(ErrorOf("rules:\n  r: {targets: []}\n"),
+            "wharf.yaml:2:6: rules.r: event_pattern is required: the events the rule matches");
+  EXPECT_NE(ErrorOf("rules:\n  r: {event_pattern: '{nope'}\n")
+                .find("rules.r.event_pattern: is not valid JSON"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("rules:\n  r: {event_pattern: [1]}\n"),
+            "wharf.yaml:2:22: rules.r.event_pattern: must be a JSON object (a mapping), got a "
+            "list");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{input: {}}]\n"),
+            "wharf.yaml:4:15: rules.r.targets[0]: state_machine is required: the state machine "
+            "the rule starts");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{state_machine: m, "
+                    "input: {}, input_path: $}]\n"),
+            "wharf.yaml:4:15: rules.r.targets[0]: takes at most one of input, input_path and "
+            "input_transformer");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{state_machine: m}, "
+                    "{state_machine: m}]\n"),
+            "wharf.yaml:4:35: rules.r.targets[1]: the id 'm' is used twice in this rule; give "
+            "each target its own id");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{state_machine: m, "
+                    "retry_policy: {maximum_retry_attempts: 186}}]\n"),
+            "wharf.yaml:4:73: rules.r.targets[0].retry_policy.maximum_retry_attempts: must be "
+            "from 0 to 185, got 186");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{state_machine: m, "
+                    "input_transformer: {input_paths_map: {a: $.x}}}]\n"),
+            "wharf.yaml:4:53: rules.r.targets[0].input_transformer: input_template is required: "
+            "what the target receives");
 }
 
 }  // namespace
