@@ -7,7 +7,7 @@
 // transfer_events.h) of random partners, paths, sizes and addresses, parsed beforehand: --pool
 // (default 4,096) distinct events, matched in turn, so that each event's JSON is cold in the CPU
 // caches as a fresh event would be in a server that does other work. (With --pool 64 the events
-// stay in cache and the rates are about twice as high.)
+// stay in cache and the rates are two to four times as high.)
 //
 // For N in --rules (default 10,1000,10000), on one thread: add the rules, warm up for 0.2 s, then
 // match events back to back for --seconds (default 2). Prints one line per rule count: events
