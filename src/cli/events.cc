@@ -2,10 +2,12 @@
 #include "cli/events.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/common.h"
 #include "core/json.h"
 #include "core/project.h"
+#include "events/bus.h"
 #include "objects/local_store.h"
 
 namespace wharf::cli {
@@ -13,11 +15,12 @@ namespace wharf::cli {
 const char kEventsHelp[] =
     R"(wharf events [--project wharf.yaml] [--data DIR] [--after SEQ] [--limit N] [--json]
 
-Lists the events of the landing store that the event bus has not taken yet, oldest first: each
-upload, download, delete, rename and folder change of the SFTP and FTP servers, as its Transfer
-Family event ("SFTP Server File Upload Completed", ...) and, where S3 would send one, its S3
-event ("Object Created", "Object Deleted"). Reads the data folder directly, also while
-`wharf serve` runs.
+Lists the events of the event bus, oldest first: each upload, download, delete, rename and
+folder change of the SFTP and FTP servers, as its Transfer Family event ("SFTP Server File
+Upload Completed", ...) and, where S3 would send one, its S3 event ("Object Created",
+"Object Deleted"); each execution's status change ("Step Functions Execution Status Change").
+Then the landing store's events the bus has not taken yet (marked "waiting"). Reads the data
+folder directly, also while `wharf serve` runs.
 
 Options:
   --project FILE   The project file whose data folder to read (default ./wharf.yaml).
@@ -89,16 +92,36 @@ int EventsCommand(const std::vector<std::string>& args) {
     if (!project.ok()) return Fail(project.error().message);
     data = project->data_dir;
   }
-  auto events =
-      objects::LocalObjectStore::PeekEvents(data + "/objects", static_cast<int>(limit), after);
-  if (!events.ok()) return Fail(events.error().message);
-  for (const objects::ObjectEvent& e : *events) {
+  auto print = [json](int64_t seq, TimePoint time, const std::string& payload, bool waiting) {
     if (json) {
-      std::printf("%s\n", e.payload.c_str());
-    } else {
-      std::printf("%6lld  %s  %-40s  %s\n", static_cast<long long>(e.seq),
-                  FormatIso8601(e.time).c_str(), e.kind.c_str(), Summary(e.payload).c_str());
+      std::printf("%s\n", payload.c_str());
+      return;
     }
+    auto event = Json::Parse(payload);
+    std::string kind = event.ok() ? Field(*event, "detail-type") : "";
+    std::printf("%6lld  %s  %-40s  %s%s\n", static_cast<long long>(seq),
+                FormatIso8601(time).c_str(), kind.c_str(), Summary(payload).c_str(),
+                waiting ? "  (waiting)" : "");
+  };
+  std::string bus = data + "/events.db";
+  int64_t imported = 0;
+  int shown = 0;
+  if (std::filesystem::exists(bus)) {
+    auto events = events::PeekBusEvents(bus, static_cast<int>(limit), after);
+    if (!events.ok()) return Fail(events.error().message);
+    for (const events::StoredEvent& e : *events) {
+      print(e.seq, TimePoint(std::chrono::milliseconds(e.received_ms)), e.body, false);
+      ++shown;
+    }
+    auto position = events::PeekBusPosition(bus, "objects");
+    if (!position.ok()) return Fail(position.error().message);
+    imported = *position;
+  }
+  if (shown < limit && std::filesystem::exists(data + "/objects")) {
+    auto waiting = objects::LocalObjectStore::PeekEvents(data + "/objects",
+                                                         static_cast<int>(limit) - shown, imported);
+    if (!waiting.ok()) return Fail(waiting.error().message);
+    for (const objects::ObjectEvent& e : *waiting) print(e.seq, e.time, e.payload, true);
   }
   return 0;
 }

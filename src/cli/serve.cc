@@ -13,6 +13,7 @@
 #include "api/sfn_service.h"
 #include "cli/common.h"
 #include "cli/metrics.h"
+#include "cli/serve_events.h"
 #include "core/project.h"
 #include "engine/engine.h"
 #include "ingest/ftp_server.h"
@@ -172,7 +173,10 @@ int Serve(const std::vector<std::string>& args) {
     Status s = ftp->Start();
     if (!s.ok()) return Fail("FTP server: " + s.error().message);
   }
+  api::SfnOptions sfn_options = sfn;
   auto service = std::make_shared<api::SfnService>(store->get(), engine->get(), std::move(sfn));
+  auto bus = StartEvents(*project, data, sfn_options, service, **landing, **store, LogLine);
+  if (!bus.ok()) return Fail(bus.error().message);
 
   api::HttpServerOptions options;
   ListenAddress listen = project->http.listen;
@@ -230,6 +234,16 @@ int Serve(const std::vector<std::string>& args) {
       metrics.push_back({"wharf_ingest_sessions", "gauge", "File-transfer connections open now.",
                          "protocol=\"ftp\"", static_cast<double>(ftp->sessions())});
     }
+    events::BusStats events = (*bus)->bus->Stats();
+    metrics.push_back({"wharf_event_deliveries_pending", "gauge",
+                       "Matched events waiting for their target (retries included).", "",
+                       static_cast<double>(events.pending)});
+    metrics.push_back({"wharf_event_dead_letters", "gauge",
+                       "Deliveries that failed for good and wait in the dead letters.", "",
+                       static_cast<double>(events.dead_letters)});
+    metrics.push_back({"wharf_event_deliveries_total", "counter",
+                       "Events delivered to their target since the service started.", "",
+                       static_cast<double>(events.delivered)});
     metrics.push_back({"wharf_executions_running", "gauge",
                        "Executions the engine holds in memory (running or waiting).", "",
                        static_cast<double>(stats.running)});
@@ -266,6 +280,10 @@ int Serve(const std::vector<std::string>& args) {
                 ftp->certificate_fingerprint().c_str());
   std::printf("wharf: data folder %s (%lld running executions resumed)\n", data.c_str(),
               static_cast<long long>(resumed));
+  events::BusStats bus_stats = (*bus)->bus->Stats();
+  std::printf("wharf: event bus with %zu rules (%lld deliveries pending, %lld dead letters)\n",
+              (*bus)->bus->ListRules().size(), static_cast<long long>(bus_stats.pending),
+              static_cast<long long>(bus_stats.dead_letters));
   std::printf("wharf: ready in %.1f ms\n", std::chrono::duration<double, std::milli>(
                                                std::chrono::steady_clock::now() - started_at)
                                                .count());
@@ -276,6 +294,7 @@ int Serve(const std::vector<std::string>& args) {
   server.Stop();
   if (sftp) sftp->Stop();
   if (ftp) ftp->Stop();
+  (*bus)->Stop();
   (*engine)->Shutdown();
   return 0;
 }

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# End to end, issue 5: an upload by the real OpenSSH `sftp` raises the Transfer Family event, a
+# rule of the project file matches it ({"source": ["aws.transfer"], "detail": {"file-path":
+# [{"suffix": ".csv"}]}}), and its InputTransformer passes the file's path and size to a state
+# machine, whose execution reads the file name from its input and succeeds. An upload that
+# matches no rule starts nothing; a second upload of the same name starts a second execution;
+# wharf killed (-9) right after an upload starts that upload's execution once when it is back.
+# Usage: tests/events_e2e_test.sh PATH/TO/wharf
+set -uo pipefail
+wharf=$(realpath "$1")
+tmp=$(mktemp -d)
+server=""
+failures=0
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
+}
+contains() {  # contains NAME NEEDLE HAYSTACK
+  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: no '$2' in: ${3:0:800}"; failures=$((failures + 1)); fi
+}
+
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/key" -C acme@test
+cat >"$tmp/import.asl.json" <<'EOF'
+{
+  "Comment": "Reads the file name from its input",
+  "StartAt": "Name",
+  "States": {
+    "Name": {
+      "Type": "Pass",
+      "Parameters": {
+        "file.$": "States.ArrayGetItem(States.StringSplit($.path, '/'), States.MathAdd(States.ArrayLength(States.StringSplit($.path, '/')), -1))",
+        "bytes.$": "$.size"
+      },
+      "End": true
+    }
+  }
+}
+EOF
+cat >"$tmp/wharf.yaml" <<EOF
+state_machines:
+  import: import.asl.json
+users:
+  acme:
+    password_hash: '$(printf 'acme-pass\n' | "$wharf" passwd)'
+    ssh_keys: ['$(cat "$tmp/key.pub")']
+    home: partners/acme/
+servers:
+  sftp: {listen: 127.0.0.1:0}
+rules:
+  csv-uploads:
+    description: a product master CSV starts the import
+    event_pattern: {"source": ["aws.transfer"], "detail": {"file-path": [{"suffix": ".csv"}]}}
+    targets:
+      - state_machine: import
+        input_transformer:
+          input_paths_map: {path: $.detail.file-path, size: $.detail.bytes}
+          input_template: '{"path": <path>, "size": <size>}'
+auth: {unauthenticated: true}
+http: {listen: 127.0.0.1:0}
+data: $tmp/data
+EOF
+
+start_server() {
+  "$wharf" serve --project "$tmp/wharf.yaml" >"$tmp/serve.out" 2>>"$tmp/serve.err" &
+  server=$!
+  for _ in $(seq 100); do grep -q "ready in" "$tmp/serve.out" && break; sleep 0.1; done
+  sftp_port=$(sed -n 's/^wharf: SFTP on [^:]*:\([0-9]*\).*/\1/p' "$tmp/serve.out")
+  endpoint=http://$(sed -n 's|^wharf: Step Functions API on http://\([^ ]*\).*|\1|p' "$tmp/serve.out")
+  [ -n "$sftp_port" ] || { cat "$tmp/serve.out" "$tmp/serve.err"; echo "FAIL wharf serve did not start"; exit 1; }
+}
+put() {  # put LOCAL REMOTE
+  printf 'put %s %s\n' "$1" "$2" >"$tmp/batch"
+  sftp -q -b "$tmp/batch" -i "$tmp/key" -P "$sftp_port" -oStrictHostKeyChecking=no \
+    -oUserKnownHostsFile=/dev/null -oBatchMode=yes -oLogLevel=ERROR acme@127.0.0.1 >/dev/null 2>&1
+}
+executions() {  # the import machine's executions as JSON
+  "$wharf" executions import --json --unsigned --endpoint "$endpoint" 2>&1
+}
+count() { executions | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))'; }
+wait_for() {  # wait_for N: until the machine has N executions, all closed (10 s at most)
+  for _ in $(seq 200); do
+    local json
+    json=$(executions)
+    if node -e 'const e=JSON.parse(process.argv[1]);process.exit(e.length==process.argv[2]&&e.every(x=>x.status!="RUNNING")?0:1)' "$json" "$1" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+start_server
+contains "serve reports the project's rule" "event bus with 1 rules" "$(cat "$tmp/serve.out")"
+mkdir -p "$tmp/in"
+printf 'sku,price\nA-100,3.50\nB-200,4.25\n' >"$tmp/in/products.csv"
+size=$(stat -c %s "$tmp/in/products.csv")
+printf 'mkdir incoming\n' >"$tmp/batch"
+sftp -q -b "$tmp/batch" -i "$tmp/key" -P "$sftp_port" -oStrictHostKeyChecking=no \
+  -oUserKnownHostsFile=/dev/null -oBatchMode=yes -oLogLevel=ERROR acme@127.0.0.1 >/dev/null 2>&1
+
+put "$tmp/in/products.csv" incoming/products_20221113.csv
+wait_for 1; check "the upload started one execution, which closed" 0 $?
+json=$(executions)
+check "it succeeded" SUCCEEDED "$(node -e 'console.log(JSON.parse(process.argv[1])[0].status)' "$json")"
+name=$(node -e 'console.log(JSON.parse(process.argv[1])[0].name)' "$json")
+[[ "$name" =~ ^csv-uploads-[0-9a-f]{32}$ ]]; check "its name comes from the event and the rule ($name)" 0 $?
+described=$("$wharf" describe "import:$name" --json --unsigned --endpoint "$endpoint")
+contains "the InputTransformer passed the path" '\"path\": \"/wharf-landing/partners/acme/incoming/products_20221113.csv\"' "$described"
+contains "and the size" "\\\"size\\\": $size" "$described"
+contains "the execution read the file name from its input" '\"file\":\"products_20221113.csv\"' "$described"
+
+# An upload no rule matches starts nothing.
+printf 'notes\n' >"$tmp/in/notes.txt"
+put "$tmp/in/notes.txt" incoming/notes.txt
+sleep 0.5
+check "a .txt upload starts nothing" 1 "$(count)"
+
+# The same name again is a new upload, so a new event and a second execution.
+printf 'sku,price\nA-100,3.75\n' >"$tmp/in/products.csv"
+put "$tmp/in/products.csv" incoming/products_20221113.csv
+wait_for 2; check "a second upload of the same name starts a second execution" 0 $?
+
+# Killed right after an upload, wharf starts that upload's execution once when it is back.
+printf 'sku,price\nC-300,9.99\n' >"$tmp/in/products.csv"
+put "$tmp/in/products.csv" incoming/products_20221114.csv
+kill -9 "$server"; wait "$server" 2>/dev/null; server=""
+start_server
+wait_for 3; check "after kill -9 the upload's execution is there, once" 0 $?
+sleep 0.5
+check "and only once" 3 "$(count)"
+metrics=$(curl -sS "$endpoint/metrics")
+contains "/metrics shows no delivery pending" "wharf_event_deliveries_pending 0" "$metrics"
+contains "/metrics shows no dead letter" "wharf_event_dead_letters 0" "$metrics"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
