@@ -126,4 +126,49 @@ int EventsCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+const char kCatHelp[] =
+    R"(wharf cat KEY [--project wharf.yaml] [--data DIR]
+
+Prints the file KEY of the landing store (as stored: "partners/acme/incoming/products.csv",
+without the bucket) to standard output. Functions use it to read the upload that started their
+execution: the Transfer Family event's file-path is "/BUCKET/KEY". Reads the data folder
+directly, also while `wharf serve` runs. A missing key is an error.
+
+Options:
+  --project FILE   The project file whose data folder to read (default ./wharf.yaml).
+  --data DIR       The data folder, instead of the project's.
+)";
+
+int CatCommand(const std::vector<std::string>& args) {
+  std::string project_path = "wharf.yaml", data, key;
+  ArgCursor arg(args);
+  while (arg.Next()) {
+    if (arg.Is("--project")) {
+      if (!arg.Value(project_path)) return Fail("--project needs a file name");
+    } else if (arg.Is("--data")) {
+      if (!arg.Value(data)) return Fail("--data needs a folder");
+    } else if (key.empty() && !arg.Current().starts_with("--")) {
+      key = arg.Current();
+    } else {
+      return Fail("unexpected argument " + arg.Current() + " (see `wharf help cat`)");
+    }
+  }
+  if (key.empty()) return Fail("wharf cat needs a KEY (see `wharf help cat`)");
+  if (data.empty()) {
+    auto project = LoadProject(project_path);
+    if (!project.ok()) return Fail(project.error().message);
+    data = project->data_dir;
+  }
+  auto reader = objects::LocalObjectStore::PeekObject(data + "/objects", key);
+  if (!reader.ok()) return Fail(key + ": " + reader.error().message);
+  for (;;) {
+    auto piece = (*reader)->Read(256 * 1024);
+    if (!piece.ok()) return Fail(key + ": " + piece.error().message);
+    if (piece->empty()) break;
+    if (std::fwrite(piece->data(), 1, piece->size(), stdout) != piece->size())
+      return Fail("writing to standard output failed");
+  }
+  return std::fflush(stdout) == 0 ? 0 : Fail("writing to standard output failed");
+}
+
 }  // namespace wharf::cli

@@ -1,6 +1,7 @@
-// `wharf events`: lists the events the landing store holds for the event bus (uploads,
-// downloads, deletes, renames; their Transfer Family and S3 events), read from the data folder,
-// also while `wharf serve` runs. The events issue consumes them later; until then they stay.
+// `wharf events`: lists the events of the event bus (uploads, downloads, deletes, renames with
+// their Transfer Family and S3 events; execution status changes), then those the landing store
+// holds that the bus has not taken yet. `wharf cat`: prints one file of the landing store. Both
+// read the data folder directly, also while `wharf serve` runs.
 // Thread-safety: called once from main.
 #pragma once
 
@@ -11,7 +12,10 @@ namespace wharf::cli {
 
 extern const char kEventsHelp[];
 
-// Returns the process's exit code.
+extern const char kCatHelp[];
+
+// Return the process's exit code.
 int EventsCommand(const std::vector<std::string>& args);
+int CatCommand(const std::vector<std::string>& args);
 
 }  // namespace wharf::cli

@@ -38,6 +38,7 @@ Usage:
   wharf redrive EXECUTION
   wharf passwd [--verify HASH]
   wharf events [--project wharf.yaml] [--data DIR] [--after SEQ] [--limit N] [--json]
+  wharf cat KEY [--project wharf.yaml] [--data DIR]
   wharf help [COMMAND]
   wharf --help | --version
 
@@ -52,7 +53,8 @@ Commands:
   stop       Stops a running execution.
   redrive    Restarts a failed execution from where it failed.
   passwd     Prints a password hash for a file-transfer user of the project file.
-  events     Lists the landing store's upload, download, delete and rename events.
+  events     Lists the event bus: uploads, downloads, deletes, renames, status changes.
+  cat        Prints a file of the landing store.
   help       Shows help for a command.
 
 Run `wharf help run` for the exit codes and options of `run`. The client commands (start ...
@@ -230,6 +232,8 @@ int main(int argc, char** argv) {
       std::fputs(wharf::cli::kPasswdHelp, stdout);
     else if (args[0] == "events")
       std::fputs(wharf::cli::kEventsHelp, stdout);
+    else if (args[0] == "cat")
+      std::fputs(wharf::cli::kCatHelp, stdout);
     else if (const char* help = ClientCommandHelp(args[0]))
       std::fputs(help, stdout);
     else
@@ -243,6 +247,7 @@ int main(int argc, char** argv) {
                  : command == "serve"         ? kServeHelp
                  : command == "passwd"        ? wharf::cli::kPasswdHelp
                  : command == "events"        ? wharf::cli::kEventsHelp
+                 : command == "cat"           ? wharf::cli::kCatHelp
                  : ClientCommandHelp(command) ? ClientCommandHelp(command)
                                               : kUsage,
                  stdout);
@@ -259,5 +264,6 @@ int main(int argc, char** argv) {
   if (command == "redrive") return wharf::cli::RedriveCommand(args);
   if (command == "passwd") return wharf::cli::PasswdCommand(args);
   if (command == "events") return wharf::cli::EventsCommand(args);
+  if (command == "cat") return wharf::cli::CatCommand(args);
   return Fail("unknown command '" + command + "' (see `wharf --help`)");
 }

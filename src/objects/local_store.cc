@@ -582,14 +582,43 @@ Result<std::vector<ObjectEvent>> LocalObjectStore::ReadEvents(int limit, int64_t
   return SelectEvents(*core_->reader, limit, after_seq);
 }
 
-Result<std::vector<ObjectEvent>> LocalObjectStore::PeekEvents(const std::string& root,
-                                                               int limit, int64_t after_seq) {
+Result<std::vector<ObjectEvent>> LocalObjectStore::PeekEvents(const std::string& root, int limit,
+                                                              int64_t after_seq) {
   std::string path = root + "/index.db";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::vector<ObjectEvent>{};
   WHARF_TRY(std::unique_ptr<Db> db, Db::Open(path));
   WHARF_TRY_STATUS(db->Exec("PRAGMA busy_timeout = 5000"));
   return SelectEvents(*db, limit, after_seq);
+}
+
+Result<std::unique_ptr<ObjectReader>> LocalObjectStore::PeekObject(const std::string& root,
+                                                                   std::string_view key) {
+  WHARF_TRY_STATUS(ValidateKey(key));
+  std::string index = root + "/index.db";
+  std::error_code ec;
+  if (!std::filesystem::exists(index, ec)) return NoSuchKey(key);
+  WHARF_TRY(std::unique_ptr<Db> db, Db::Open(index));
+  WHARF_TRY_STATUS(db->Exec("PRAGMA busy_timeout = 5000"));
+  static const std::string kSql =
+      fmt::format("SELECT {}, blob FROM objects WHERE key = ?1", internal::kMetaColumns);
+  // The serving process may replace the object between the lookup and the open, and unlink the
+  // old bytes: then the lookup is done again and finds the new version.
+  for (int attempt = 0;; ++attempt) {
+    WHARF_TRY(Query q, db->Prepare(kSql.c_str()));
+    q.BindBlob(1, key);
+    WHARF_TRY(bool found, q.Step());
+    if (!found) return NoSuchKey(key);
+    ObjectMeta meta = internal::ReadMeta(q, 0);
+    std::string id = q.Text(7);
+    std::string path = fmt::format("{}/blobs/{}/{}", root, id.substr(0, 2), id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int64_t size = meta.size;
+    if (fd >= 0) return internal::NewReader(fd, std::move(path), std::move(meta), 0, size);
+    if (errno != ENOENT || attempt >= 3)
+      return internal::OsError(fmt::format("opening the bytes of {} at", QuoteKey(key)), path,
+                               errno);
+  }
 }
 
 Status LocalObjectStore::CommitEvents(std::vector<ObjectEvent> events) {

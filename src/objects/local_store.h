@@ -62,6 +62,10 @@ class LocalObjectStore final : public ObjectStore {
   // The undelivered events of the store at `root`, read without taking its lock, so that a
   // command can show them while `wharf serve` holds the store (SQLite WAL lets a reader in).
   // An absent index is no error: no events.
+  // One object of the store at `root`, read the same way (for `wharf cat`): the reader keeps
+  // the version it opened, as Get's does. NoSuchKey when there is none.
+  static Result<std::unique_ptr<ObjectReader>> PeekObject(const std::string& root,
+                                                          std::string_view key);
   static Result<std::vector<ObjectEvent>> PeekEvents(const std::string& root, int limit,
                                                      int64_t after_seq);
 

@@ -157,6 +157,22 @@ TEST_F(LocalStoreTest, EtagOfBigAndSmallPiecesMixed) {
   EXPECT_FALSE(store_->Head("dropped.bin").ok());
 }
 
+// `wharf cat` reads an object while the serving process holds the store.
+TEST_F(LocalStoreTest, PeekObjectReadsWithoutTheLock) {
+  ASSERT_TRUE(PutBytes(*store_, "in/a.csv", "sku,price\n").ok());
+  auto reader = LocalObjectStore::PeekObject(store_->root(), "in/a.csv");
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_EQ((*reader)->meta().size, 10);
+  EXPECT_EQ(*(*reader)->Read(100), "sku,price\n");
+  // Replaced after the open: the reader keeps its version, a new peek sees the new one.
+  ASSERT_TRUE(PutBytes(*store_, "in/a.csv", "second").ok());
+  EXPECT_EQ(*(*reader)->Read(100), "");
+  EXPECT_EQ(*(*LocalObjectStore::PeekObject(store_->root(), "in/a.csv"))->Read(100), "second");
+  EXPECT_EQ(LocalObjectStore::PeekObject(store_->root(), "in/none.csv").error().code, "NoSuchKey");
+  EXPECT_EQ(LocalObjectStore::PeekObject(store_->root(), "../x").error().code,
+            ValidateKey("../x").error().code);
+}
+
 TEST_F(LocalStoreTest, PutReplacesAndRemovesTheOldBytes) {
   ASSERT_TRUE(PutBytes(*store_, "k", "first version").ok());
   ASSERT_TRUE(PutBytes(*store_, "k", "second").ok());
