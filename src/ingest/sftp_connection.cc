@@ -1,4 +1,4 @@
-// One SFTP connection (see sftp_connection.h and sftp_server.h).
+// One SFTP connection, served in turns (see sftp_connection.h and sftp_server.h).
 #include "ingest/sftp_connection.h"
 
 #include <libssh/callbacks.h>
@@ -27,23 +27,39 @@ constexpr uint32_t kWindowRefill = 1024 * 1024;
 constexpr uint32_t kSmallRead = 256 * 1024;
 constexpr int kPollMs = 250;
 constexpr size_t kFlushAt = 1024 * 1024;  // answers gathered before they are sent
+// Reads that found nothing, one after the other, before a logged-in session is idle (Run
+// returns kIdle and the server parks it): half a second.
+constexpr int kQuietTurnsBeforeIdle = 2;
 
-class Connection {
+}  // namespace
+
+class SftpConnection::Impl {
  public:
-  Connection(const SftpContext& ctx, ssh_session session, std::string ip, std::string id)
+  Impl(const SftpContext& ctx, ssh_session session, std::string ip, std::string id)
       : ctx_(ctx), session_(session), ip_(std::move(ip)), id_(std::move(id)) {}
+  ~Impl() {
+    ssh_disconnect(session_);
+    ssh_free(session_);  // frees the channel too, and closes the socket
+  }
 
-  void Run();
+  Turn Run();
+  Clock::time_point idle_deadline() const { return last_packet_ + ctx_.options.idle_timeout; }
 
  private:
+  enum class Phase { kLogin, kServing, kEnded };
+
   static int OnPassword(ssh_session, const char* user, const char* password, void* self);
   static int OnPublicKey(ssh_session, const char* user, ssh_key key, char state, void* self);
   static ssh_channel OnChannelOpen(ssh_session session, void* self);
   static int OnSubsystem(ssh_session, ssh_channel, const char* subsystem, void* self);
 
   int AfterLogin(const Login& login, std::string_view user, const char* method);
-  bool WaitForSftp();  // true when logged in with an "sftp" subsystem
-  void ServeSftp();
+  bool LogIn();        // true when logged in with an "sftp" subsystem
+  bool WaitForSftp();  // the part of LogIn after the key exchange
+  void StartSftp();
+  Turn ServeSftp();
+  bool Quiet();  // nothing received, half-received or waiting to be sent, here or in libssh
+  void EndSftp(const std::string& ended, bool clean);
   void WaitForClientToLeave();
   bool Send(const std::string& bytes);
   void Log(const std::string& line) const { ctx_.Log("sftp " + id_ + " " + ip_ + ": " + line); }
@@ -61,7 +77,19 @@ class Connection {
   int failed_attempts_ = 0;       // refused passwords and signatures, locked-out tries included
   bool failure_counted_ = false;  // Users has counted a failure of this connection
   bool locked_out_ = false;
+
+  // The SFTP session, kept here from one turn to the next.
+  Phase phase_ = Phase::kLogin;
+  std::unique_ptr<FileSession> files_;
+  std::unique_ptr<SftpHandler> handler_;
+  std::unique_ptr<char[]> big_;  // the 2 MiB read buffer, while data flows
+  std::string in_;               // received, not yet a whole SFTP packet
+  std::string out_;              // answers not yet sent
+  uint32_t since_refill_ = kWindowRefill;
+  Clock::time_point last_packet_;
 };
+
+using Connection = SftpConnection::Impl;
 
 int Connection::AfterLogin(const Login& login, std::string_view user, const char* method) {
   switch (login.result) {
@@ -184,35 +212,44 @@ bool Connection::Send(const std::string& bytes) {
   return true;
 }
 
-void Connection::ServeSftp() {
+void Connection::StartSftp() {
   SessionInfo info = ctx_.options.session_defaults;
   info.protocol = FileProtocol::kSftp;
   info.session_id = id_;
   info.client_ip = ip_;
-  FileSession files(ctx_.store, *user_, std::move(info));
-  SftpHandler handler(files, SftpHandlerOptions{ctx_.options.statvfs_path});
-
+  files_ = std::make_unique<FileSession>(ctx_.store, *user_, std::move(info));
+  handler_ = std::make_unique<SftpHandler>(*files_, SftpHandlerOptions{ctx_.options.statvfs_path});
   // A stalled write gives up after the idle timeout too.
   long write_timeout = static_cast<long>(ctx_.options.idle_timeout.count());
   ssh_options_set(session_, SSH_OPTIONS_TIMEOUT, &write_timeout);
+  last_packet_ = Clock::now();
+}
 
-  // The 2 MiB buffer exists while data flows; an idle connection waits with 16 KiB.
-  std::unique_ptr<char[]> big;
+// Whether the session may wait without a thread: nothing half-received (here, or a partial SSH
+// packet in libssh's input buffer), nothing to send (here, or in libssh's output buffer, which
+// only a thread in libssh's poll would flush), and no channel data that libssh has read from the
+// socket already. Then the next thing to happen makes the socket readable.
+bool Connection::Quiet() {
+  if (!in_.empty() || !out_.empty()) return false;
+  if (ssh_channel_poll(channel_, 0) != 0) return false;  // data, the end, or an error: read on
+  if (ssh_get_status(session_) & (SSH_READ_PENDING | SSH_CLOSED | SSH_CLOSED_ERROR)) return false;
+  return !(ssh_get_poll_flags(session_) & SSH_WRITE_PENDING);
+}
+
+SftpConnection::Turn Connection::ServeSftp() {
+  // The 2 MiB buffer exists while data flows; a quiet connection waits with 16 KiB on the stack.
   char small[16 * 1024];
   bool flowing = false;
-  std::string in;
-  std::string out;
-  uint32_t since_refill = kWindowRefill;
-  auto last_packet = Clock::now();
+  int quiet_turns = 0;
   std::string ended = "the client closed the session";
   bool clean = false;
   while (!ctx_.stopping.load()) {
     char* into = small;
     uint32_t ask = sizeof small;
     if (flowing) {
-      if (!big) big = std::make_unique_for_overwrite<char[]>(kWindow);
-      into = big.get();
-      ask = since_refill >= kWindowRefill ? kWindow : kSmallRead;
+      if (!big_) big_ = std::make_unique_for_overwrite<char[]>(kWindow);
+      into = big_.get();
+      ask = since_refill_ >= kWindowRefill ? kWindow : kSmallRead;
     }
     int n = ssh_channel_read_timeout(channel_, into, ask, 0, kPollMs);
     if (n == SSH_ERROR) {
@@ -228,22 +265,24 @@ void Connection::ServeSftp() {
         clean = true;
         break;
       }
-      if (Clock::now() - last_packet >= ctx_.options.idle_timeout) {
+      if (Clock::now() - last_packet_ >= ctx_.options.idle_timeout) {
         ended = fmt::format("idle for {} s; closed", ctx_.options.idle_timeout.count());
         break;
       }
       if (flowing) {  // a pause: give the buffers back until data flows again
         flowing = false;
-        big.reset();
-        in.shrink_to_fit();
-        out.shrink_to_fit();
+        big_.reset();
+        in_.shrink_to_fit();
+        out_.shrink_to_fit();
       }
+      if (++quiet_turns >= kQuietTurnsBeforeIdle && Quiet()) return Turn::kIdle;
       continue;
     }
     flowing = true;
-    since_refill = ask == kWindow ? static_cast<uint32_t>(n) : since_refill + n;
-    last_packet = Clock::now();
-    in.append(into, static_cast<size_t>(n));
+    quiet_turns = 0;
+    since_refill_ = ask == kWindow ? static_cast<uint32_t>(n) : since_refill_ + n;
+    last_packet_ = Clock::now();
+    in_.append(into, static_cast<size_t>(n));
 
     size_t at = 0;
     std::string error;
@@ -251,27 +290,27 @@ void Connection::ServeSftp() {
     for (;;) {
       size_t used = 0;
       auto packet =
-          sftp::NextPacket(std::string_view(in).substr(at), kSftpMaxPacket, &used, &error);
+          sftp::NextPacket(std::string_view(in_).substr(at), kSftpMaxPacket, &used, &error);
       if (!packet) {
         fatal = !error.empty();
         break;
       }
       at += used;
-      Status handled = handler.Handle(*packet, out);
+      Status handled = handler_->Handle(*packet, out_);
       if (!handled.ok()) {
         error = handled.error().message;
         fatal = true;
         break;
       }
       // Answers go out as they grow past 1 MiB: 64 pipelined READs would otherwise make 16 MiB.
-      if (out.size() >= kFlushAt) {
-        if (!Send(out)) break;
-        out.clear();
+      if (out_.size() >= kFlushAt) {
+        if (!Send(out_)) break;
+        out_.clear();
       }
     }
-    in.erase(0, at);
-    if (!out.empty() && Send(out)) out.clear();
-    if (!out.empty()) {
+    in_.erase(0, at);
+    if (!out_.empty() && Send(out_)) out_.clear();
+    if (!out_.empty()) {
       ended = fmt::format("the connection broke while answering ({})", ssh_get_error(session_));
       break;
     }
@@ -281,10 +320,18 @@ void Connection::ServeSftp() {
     }
   }
   if (ctx_.stopping.load()) ended = "the server is stopping";
-  size_t open = handler.open_handles();
-  handler.Close();  // uploads still open are given up: nothing half-written is stored
+  EndSftp(ended, clean);
+  return Turn::kEnded;
+}
+
+void Connection::EndSftp(const std::string& ended, bool clean) {
+  size_t open = handler_->open_handles();
+  handler_->Close();  // uploads still open are given up: nothing half-written is stored
   Log(fmt::format("session of {} ended: {}{}", user_->name, ended,
                   open ? fmt::format(" ({} handles were open)", open) : ""));
+  big_.reset();
+  in_.clear();
+  out_.clear();
   if (clean) {
     ssh_channel_request_send_exit_status(channel_, 0);
     ssh_channel_send_eof(channel_);
@@ -309,7 +356,7 @@ void Connection::WaitForClientToLeave() {
   ssh_event_free(event);
 }
 
-void Connection::Run() {
+bool Connection::LogIn() {
   ssh_set_auth_methods(session_, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY);
   ssh_callbacks_init(&server_callbacks_);
   server_callbacks_.userdata = this;
@@ -324,7 +371,7 @@ void Connection::Run() {
     // Not an SSH client, or one that went away: nothing was tried, nothing is counted.
     if (!ctx_.stopping.load()) Log(fmt::format("key exchange failed: {}", ssh_get_error(session_)));
   } else if (WaitForSftp()) {
-    ServeSftp();
+    return true;
   } else if (ctx_.stopping.load()) {
     // The server is stopping: nothing to count.
   } else if (user_ != nullptr) {
@@ -334,9 +381,23 @@ void Connection::Run() {
     ctx_.users.RecordFailedConnection(ip_);
     Log("closed without logging in");
   }
+  return false;
 }
 
-}  // namespace
+SftpConnection::Turn Connection::Run() {
+  if (phase_ == Phase::kLogin) {
+    if (!LogIn()) {
+      phase_ = Phase::kEnded;
+      return Turn::kEnded;
+    }
+    StartSftp();
+    phase_ = Phase::kServing;
+  }
+  if (phase_ == Phase::kEnded) return Turn::kEnded;
+  Turn turn = ServeSftp();
+  if (turn == Turn::kEnded) phase_ = Phase::kEnded;
+  return turn;
+}
 
 void SftpContext::Log(const std::string& line) const {
   if (options.log) {
@@ -346,10 +407,16 @@ void SftpContext::Log(const std::string& line) const {
   }
 }
 
-void RunSftpConnection(const SftpContext& ctx, ssh_session session, const std::string& client_ip,
-                       const std::string& session_id) {
-  Connection connection(ctx, session, client_ip, session_id);
-  connection.Run();
+SftpConnection::SftpConnection(const SftpContext& ctx, ssh_session session, std::string client_ip,
+                               std::string session_id)
+    : impl_(std::make_unique<Impl>(ctx, session, std::move(client_ip), std::move(session_id))) {}
+
+SftpConnection::~SftpConnection() = default;
+
+SftpConnection::Turn SftpConnection::Run() { return impl_->Run(); }
+
+std::chrono::steady_clock::time_point SftpConnection::idle_deadline() const {
+  return impl_->idle_deadline();
 }
 
 }  // namespace wharf::ingest::internal

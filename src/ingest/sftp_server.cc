@@ -1,5 +1,5 @@
-// The SFTP server's listener, accept loop and connection threads (see sftp_server.h); one
-// connection is sftp_connection.cc.
+// The SFTP server's listener, accept loop, connection threads and the parker of idle sessions
+// (see sftp_server.h); one connection is sftp_connection.cc.
 #include "ingest/sftp_server.h"
 
 #include <arpa/inet.h>
@@ -14,12 +14,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -28,7 +30,14 @@
 namespace wharf::ingest {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 Error Fail(std::string message) { return MakeError(kSftpServerError, std::move(message)); }
+
+void Signal(int event_fd) {
+  uint64_t one = 1;
+  (void)!::write(event_fd, &one, sizeof one);
+}
 
 // "b5a2c3d4e5f60718": 64 random bits, the form of the sessions' ids in the events.
 std::string NewSessionId() {
@@ -52,9 +61,16 @@ std::string PeerAddress(const sockaddr_storage& peer) {
 }  // namespace
 
 struct SftpServer::Impl {
+  // A connection is served by one thread at a time, or by none while it is parked. The thread
+  // that parks it returns; the parker starts the next one, which joins its predecessor first,
+  // so every thread is joined and `sftp` is never used by two threads at once (the hand-over
+  // goes through `mu`).
   struct Connection {
-    std::thread thread;
-    int fd = -1;  // -1 once the connection's thread closes it (guarded by Impl::mu)
+    std::thread thread;   // the one serving it, or the last one (while parked)
+    int fd = -1;          // -1 once the connection is closed (guarded by Impl::mu)
+    bool parked = false;  // no thread serves it; the parker watches `fd` (guarded by mu)
+    Clock::time_point idle_deadline;  // while parked (guarded by mu)
+    std::unique_ptr<internal::SftpConnection> sftp;
     std::atomic<bool> done{false};
   };
 
@@ -64,6 +80,10 @@ struct SftpServer::Impl {
   Status Listen();
   void AcceptLoop();
   void Accept();
+  void Serve(Connection* c);
+  bool Park(Connection* c);
+  void StartThread(Connection* c);
+  void ParkLoop();
   void Reap(bool all);
   void Log(const std::string& line) const { context.Log(line); }
 
@@ -76,10 +96,12 @@ struct SftpServer::Impl {
   HostKey host_key;
   ssh_bind bind = nullptr;
   int listen_fd = -1;
-  int wake_fd = -1;
+  int wake_fd = -1;  // eventfd: wakes the accept thread to stop
+  int park_fd = -1;  // eventfd: wakes the parker (a connection was parked, or Stop)
   uint16_t port = 0;
   bool started = false;
   std::thread accept_thread;
+  std::thread park_thread;
 
   mutable std::mutex mu;
   std::list<std::unique_ptr<Connection>> connections;
@@ -175,19 +197,85 @@ void SftpServer::Impl::Accept() {
   auto connection = std::make_unique<Connection>();
   Connection* c = connection.get();
   c->fd = fd;
-  std::string id = NewSessionId();
+  c->sftp = std::make_unique<internal::SftpConnection>(context, session, ip, NewSessionId());
   std::lock_guard lock(mu);
   connections.push_back(std::move(connection));
-  c->thread = std::thread([this, c, session, ip, id] {
-    internal::RunSftpConnection(context, session, ip, id);
-    {
-      std::lock_guard inner(mu);
-      c->fd = -1;  // Stop must not shut down a number the system may give to another socket
-    }
-    ssh_disconnect(session);
-    ssh_free(session);
-    c->done.store(true);
+  StartThread(c);
+}
+
+// The body of a connection's threads: serves it until it ends or is parked.
+void SftpServer::Impl::Serve(Connection* c) {
+  while (c->sftp->Run() == internal::SftpConnection::Turn::kIdle) {
+    if (Park(c)) return;  // the parker has it now; this thread ends
+  }
+  {
+    std::lock_guard lock(mu);
+    c->fd = -1;  // Stop must not shut down a number the system may give to another socket
+  }
+  c->sftp.reset();  // disconnects and frees the session, which closes its socket
+  c->done.store(true);
+}
+
+// Hands an idle connection to the parker; false when the server is stopping (the caller runs
+// the connection again, and it ends at once).
+bool SftpServer::Impl::Park(Connection* c) {
+  std::lock_guard lock(mu);
+  if (stopping.load()) return false;
+  c->parked = true;
+  c->idle_deadline = c->sftp->idle_deadline();
+  Signal(park_fd);
+  return true;
+}
+
+// REQUIRES: mu held; `c` is new or was parked (no thread of its own runs it).
+void SftpServer::Impl::StartThread(Connection* c) {
+  c->parked = false;
+  c->thread = std::thread([this, c, previous = std::move(c->thread)]() mutable {
+    if (previous.joinable()) previous.join();  // the thread that parked it, returning
+    Serve(c);
   });
+}
+
+// The parker: one thread that polls the sockets of every parked connection and starts a thread
+// for each that becomes readable, reaches its idle deadline (it then ends itself for idling), or
+// when the server stops (it then ends at once).
+void SftpServer::Impl::ParkLoop() {
+  std::vector<pollfd> fds;
+  std::vector<Connection*> watched;
+  for (;;) {
+    fds.assign(1, pollfd{park_fd, POLLIN, 0});
+    watched.clear();
+    auto now = Clock::now();
+    auto wake_at = now + std::chrono::minutes(10);
+    bool stop;
+    {
+      std::lock_guard lock(mu);
+      stop = stopping.load();
+      for (auto& c : connections) {
+        if (!c->parked) continue;
+        if (stop || c->idle_deadline <= now) {
+          StartThread(c.get());
+          continue;
+        }
+        fds.push_back(pollfd{c->fd, POLLIN, 0});
+        watched.push_back(c.get());
+        wake_at = std::min(wake_at, c->idle_deadline);
+      }
+    }
+    if (stop) return;  // Park refuses from now on, and every parked connection has a thread
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - now);
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+    if (ready <= 0) continue;
+    if (fds[0].revents != 0) {
+      uint64_t count;
+      (void)!::read(park_fd, &count, sizeof count);
+    }
+    std::lock_guard lock(mu);
+    for (size_t i = 1; i < fds.size(); ++i) {
+      // Readable, or hung up: either way the connection's thread finds out what happened.
+      if (fds[i].revents != 0 && watched[i - 1]->parked) StartThread(watched[i - 1]);
+    }
+  }
 }
 
 void SftpServer::Impl::Reap(bool all) {
@@ -245,11 +333,15 @@ Status SftpServer::Start() {
   }
   WHARF_TRY_STATUS(s.Listen());
   s.wake_fd = ::eventfd(0, EFD_CLOEXEC);
-  if (s.wake_fd < 0) return Fail(fmt::format("eventfd: {}", std::strerror(errno)));
+  s.park_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s.wake_fd < 0 || s.park_fd < 0) {
+    return Fail(fmt::format("eventfd: {}", std::strerror(errno)));
+  }
   s.started = true;
   s.Log(fmt::format("sftp: listening at {} with host key {} ({}{})", address(),
                     s.host_key.fingerprint, s.options.host_key,
                     s.host_key.created ? ", created now" : ""));
+  s.park_thread = std::thread([&s] { s.ParkLoop(); });
   s.accept_thread = std::thread([&s] { s.AcceptLoop(); });
   return {};
 }
@@ -257,8 +349,8 @@ Status SftpServer::Start() {
 void SftpServer::Stop() {
   Impl& s = *impl_;
   if (!s.stopping.exchange(true) && s.started) {
-    uint64_t one = 1;
-    (void)!::write(s.wake_fd, &one, sizeof one);
+    Signal(s.wake_fd);
+    Signal(s.park_fd);
   }
   if (s.accept_thread.joinable()) s.accept_thread.join();
   if (s.listen_fd >= 0) {
@@ -273,10 +365,15 @@ void SftpServer::Stop() {
       if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
     }
   }
+  // The parker starts a thread for every parked connection, which ends it as the running ones
+  // end ("the server is stopping", open uploads given up); then all threads are joined.
+  if (s.park_thread.joinable()) s.park_thread.join();
   s.Reap(/*all=*/true);
-  if (s.wake_fd >= 0) {
-    ::close(s.wake_fd);
-    s.wake_fd = -1;
+  for (int* fd : {&s.wake_fd, &s.park_fd}) {
+    if (*fd >= 0) {
+      ::close(*fd);
+      *fd = -1;
+    }
   }
   if (s.bind != nullptr) {
     ssh_bind_free(s.bind);
@@ -298,6 +395,13 @@ size_t SftpServer::active_sessions() const {
   std::lock_guard lock(impl_->mu);
   size_t n = 0;
   for (auto& c : impl_->connections) n += c->done.load() ? 0 : 1;
+  return n;
+}
+
+size_t SftpServer::serving_threads() const {
+  std::lock_guard lock(impl_->mu);
+  size_t n = 0;
+  for (auto& c : impl_->connections) n += c->done.load() || c->parked ? 0 : 1;
   return n;
 }
 

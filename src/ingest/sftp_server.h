@@ -3,12 +3,16 @@
 // apply) and see their home in the object store as "/" (FileSession: paths, permissions, quotas
 // and the upload events are the same as for FTP).
 //
-// Threads: Start() binds the listening socket and starts the accept thread; every connection
-// then runs on a thread of its own, from the key exchange to the end of its SFTP session, so
-// sessions run in parallel. A thread per connection is what libssh 0.10 allows without
-// rewriting its SFTP layer: its blocking calls (key exchange, channel reads and writes) each need
-// the thread they run on. An idle connection costs a thread blocked in poll(); connections past
-// `max_sessions` are refused, and `idle_timeout` closes connections that do nothing.
+// Threads: Start() binds the listening socket and starts the accept thread and the parker. A
+// connection runs on a thread of its own while it does something, so sessions run in parallel:
+// libssh 0.10's calls (key exchange, channel reads and writes) block the thread they run on.
+// The key exchange and the login keep their thread (bounded by `login_timeout`). A logged-in
+// session that has been quiet for half a second is parked: its thread ends, and the parker, one
+// thread for all of them, polls the parked sockets; when one becomes readable, the parker starts
+// a thread that carries on with the session. So idle sessions hold no thread. A libssh session is
+// used by one thread at a time; it moves from thread to thread under the server's mutex. The
+// parker also closes parked sessions at `idle_timeout`, and Stop() ends them too. Connections
+// past `max_sessions` (open ones, parked or not) are refused.
 //
 // Logins: password and public-key authentication through ssh_set_server_callbacks. A key probe
 // (is this key acceptable?) is not counted as a failure; a locked-out address gets the same
@@ -94,7 +98,10 @@ class SftpServer {
   uint16_t port() const;            // the bound port (after Start)
   std::string address() const;      // "127.0.0.1:2222"
   const HostKey& host_key() const;  // after Start
-  size_t active_sessions() const;
+  size_t active_sessions() const;   // open connections, parked ones included
+  // Threads serving connections now: one per connection logging in or doing something; none for
+  // a parked session.
+  size_t serving_threads() const;
 
   struct Impl;
 

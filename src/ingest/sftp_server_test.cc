@@ -3,8 +3,12 @@
 // requests one by one are sftp_handler_test.cc.
 #include "ingest/sftp_server.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -12,10 +16,13 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <list>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +60,32 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The threads of this process (the test and the server in it), as the kernel counts them.
+size_t ThreadsOfThisProcess() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoul(line.substr(8));
+  }
+  return 0;
+}
+
+// Waits up to `limit` for `done` to hold; returns whether it did.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
 }
 
 // --- the wire format -----------------------------------------------------------------------
@@ -227,7 +260,57 @@ class SftpEndToEnd : public ::testing::Test {
 
   void TearDown() override {
     if (server_) server_->Stop();
+    for (auto& c : clients_) Finish(c);
   }
+
+  // An OpenSSH `sftp` client reading its batch from a FIFO: it runs what the test writes there
+  // (Send) and otherwise sits logged in and idle; Finish closes the FIFO, which ends its batch.
+  struct FifoClient {
+    int commands = -1;  // the FIFO, opened read-write here so that writes never fail
+    FILE* output = nullptr;
+    pid_t pid = -1;  // sftp's
+  };
+
+  FifoClient& StartFifoClient(const std::string& name, const std::string& sftp_options = "") {
+    FifoClient& c = clients_.emplace_back();
+    std::string fifo = dir_.path() + "/" + name + ".fifo";
+    EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << fifo;
+    c.commands = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);  // not inherited by other clients
+    EXPECT_GE(c.commands, 0) << fifo;
+    std::string command = fmt::format(
+        "echo $$; exec sftp -q -b {} {} -P {} -i {} -oStrictHostKeyChecking=no "
+        "-oUserKnownHostsFile=/dev/null -oIdentitiesOnly=yes -oLogLevel=ERROR alice@127.0.0.1 2>&1",
+        fifo, sftp_options, server_->port(), key_);
+    c.output = ::popen(command.c_str(), "re");
+    EXPECT_NE(c.output, nullptr) << command;
+    char line[32];
+    if (c.output != nullptr && std::fgets(line, sizeof line, c.output) != nullptr) {
+      c.pid = std::atoi(line);
+    }
+    return c;
+  }
+
+  void Send(FifoClient& c, const std::string& commands) {
+    ASSERT_EQ(::write(c.commands, commands.data(), commands.size()),
+              static_cast<ssize_t>(commands.size()));
+  }
+
+  // Ends the client's batch and waits for it: its exit code and what it printed.
+  std::pair<int, std::string> Finish(FifoClient& c) {
+    if (c.commands >= 0) ::close(c.commands);
+    c.commands = -1;
+    if (c.output == nullptr) return {-1, "not started"};
+    std::string out;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, c.output)) > 0) out.append(buffer, n);
+    int status = ::pclose(c.output);
+    c.output = nullptr;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+
+  // Sessions open and parked: no thread serves them.
+  size_t Parked() { return server_->active_sessions() - server_->serving_threads(); }
 
   std::string root() const { return dir_.path() + "/objects"; }
 
@@ -290,6 +373,7 @@ class SftpEndToEnd : public ::testing::Test {
   std::vector<std::string> log_;
   int logged_in_ = 0;
   int max_logged_in_ = 0;
+  std::list<FifoClient> clients_;
 };
 
 TEST_F(SftpEndToEnd, OpenSshSftpAndCurl) {
@@ -374,6 +458,18 @@ TEST_F(SftpEndToEnd, StopEndsSessionsAndGivesUpTheirUploads) {
   StartServer(/*max_failures=*/100);
   std::string big = dir_.path() + "/big.bin";
   ASSERT_EQ(Shell("head -c 8388608 /dev/urandom > " + big).first, 0);
+  // Parked sessions: three idle ones, and one whose upload is open and waits for more data
+  // (sftp -l 100 sleeps about 20 s after its first 255 KiB write).
+  for (int i = 0; i < 3; ++i) Send(StartFifoClient(fmt::format("idle{}", i)), "ls /\n");
+  Send(StartFifoClient("slow", "-l 100"), fmt::format("put {} /slow.bin\n", big));
+  EXPECT_TRUE(WaitFor(
+      [&] { return server_->active_sessions() == 4 && Parked() == 4 && CountTemp(root()) == 1; },
+      std::chrono::seconds(30)))
+      << "open " << server_->active_sessions() << ", serving threads " << server_->serving_threads()
+      << ", uploads open " << CountTemp(root()) << "\n"
+      << Log();
+
+  // And one session mid-upload, served by its thread.
   std::thread client([&] {
     Shell(
         fmt::format("echo 'put {} /stopped.bin' | sftp -q -b - -l 8000 -P {} -i {} "
@@ -381,9 +477,7 @@ TEST_F(SftpEndToEnd, StopEndsSessionsAndGivesUpTheirUploads) {
                     "-oIdentitiesOnly=yes -oLogLevel=ERROR alice@127.0.0.1",
                     big, server_->port(), key_));
   });
-  for (int i = 0; i < 200 && Log().find("logged in") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  WaitFor([&] { return Count(Log(), "logged in") == 5; }, std::chrono::seconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the upload is under way
   auto stopping = std::chrono::steady_clock::now();
   server_->Stop();
@@ -392,9 +486,22 @@ TEST_F(SftpEndToEnd, StopEndsSessionsAndGivesUpTheirUploads) {
   client.join();
   EXPECT_LT(seconds, 2.0);
   EXPECT_EQ(server_->active_sessions(), 0u);
+  EXPECT_EQ(server_->serving_threads(), 0u);
   EXPECT_FALSE(store_->Head("alice/stopped.bin").ok());
+  EXPECT_FALSE(store_->Head("alice/slow.bin").ok());
   EXPECT_EQ(CountTemp(root()), 0u);
-  EXPECT_NE(Log().find("the server is stopping (1 handles were open)"), std::string::npos) << Log();
+  std::string log = Log();
+  EXPECT_EQ(Count(log, "ended: the server is stopping"), 5u) << log;
+  EXPECT_EQ(Count(log, "the server is stopping (1 handles were open)"), 2u) << log;
+  FifoClient& slow = clients_.back();  // asleep in its bandwidth limit for a while yet
+  if (slow.pid > 0) ::kill(slow.pid, SIGKILL);
+  Finish(slow);
+  clients_.pop_back();
+  for (auto& c : clients_) {
+    Send(c, "ls /\n");
+    auto [code, out] = Finish(c);
+    EXPECT_NE(code, 0) << "the session was ended: " << out;
+  }
 }
 
 TEST_F(SftpEndToEnd, IdleSessionsAreClosed) {
@@ -409,6 +516,77 @@ TEST_F(SftpEndToEnd, IdleSessionsAreClosed) {
   EXPECT_NE(code, 0) << "the second ls finds the session closed: " << out;
   EXPECT_LT(seconds, 10);
   EXPECT_NE(Log().find("idle for 1 s; closed"), std::string::npos) << Log();
+}
+
+// Twenty logged-in sessions that wait between commands hold no thread (the parker watches
+// their sockets), and each carries on when its client sends the next command.
+TEST_F(SftpEndToEnd, IdleSessionsHoldNoThreadAndCarryOn) {
+  StartServer(/*max_failures=*/100);
+  const size_t threads_before = ThreadsOfThisProcess();  // the test, the accept thread, the parker
+  constexpr int kClients = 20;
+  std::vector<FifoClient*> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(&StartFifoClient(fmt::format("c{}", i)));
+    Send(*clients.back(), "ls /\n");
+  }
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return server_->active_sessions() == kClients && server_->serving_threads() == 0 &&
+               Count(Log(), "logged in") == kClients;
+      },
+      std::chrono::seconds(60)))
+      << "open " << server_->active_sessions() << ", serving threads " << server_->serving_threads()
+      << "\n"
+      << Log();
+  // Their threads have ended, not only stopped counting.
+  EXPECT_TRUE(
+      WaitFor([&] { return ThreadsOfThisProcess() <= threads_before; }, std::chrono::seconds(5)))
+      << ThreadsOfThisProcess() << " threads; " << threads_before << " before the sessions";
+
+  // Each session is used again: put, get and ls.
+  std::mt19937 random(7);
+  for (int i = 0; i < kClients; ++i) {
+    std::string bytes(64 * 1024 + i, '\0');
+    for (char& b : bytes) b = static_cast<char>(random());
+    std::ofstream(fmt::format("{}/up{}.bin", dir_.path(), i), std::ios::binary) << bytes;
+    Send(*clients[i], fmt::format("put {0}/up{1}.bin /idle{1}.bin\nget /idle{1}.bin "
+                                  "{0}/down{1}.bin\nls -1 /\n",
+                                  dir_.path(), i));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    auto [code, out] = Finish(*clients[i]);
+    EXPECT_EQ(code, 0) << "client " << i << ": " << out;
+    EXPECT_NE(out.find(fmt::format("idle{}.bin", i)), std::string::npos) << out;
+    EXPECT_EQ(ReadFile(fmt::format("{}/down{}.bin", dir_.path(), i)),
+              ReadFile(fmt::format("{}/up{}.bin", dir_.path(), i)))
+        << "client " << i;
+  }
+  WaitForSessionsToEnd();
+  auto page = store_->List(objects::ListQuery{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects.size(), static_cast<size_t>(kClients));
+  EXPECT_EQ(Count(Log(), "ended: the client closed the session"), static_cast<size_t>(kClients))
+      << Log();
+}
+
+// The parker closes a parked session when its idle timeout passes, as a serving thread would.
+TEST_F(SftpEndToEnd, IdleTimeoutClosesAParkedSession) {
+  StartServer(/*max_failures=*/100, /*idle_timeout=*/std::chrono::seconds(2));
+  FifoClient& client = StartFifoClient("idle");
+  Send(client, "ls /\n");
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 1 && Parked() == 1; },
+                      std::chrono::seconds(20)))
+      << Log();
+  auto parked = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }, std::chrono::seconds(10)))
+      << Log();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - parked).count();
+  // Parked half a second after its last packet, closed 2 s after it (a busy machine may lag).
+  EXPECT_LT(seconds, 4.0) << "closed at the idle timeout";
+  EXPECT_NE(Log().find("ended: idle for 2 s; closed"), std::string::npos) << Log();
+  Send(client, "ls /\n");
+  auto [code, out] = Finish(client);
+  EXPECT_NE(code, 0) << "the session was closed: " << out;
 }
 
 }  // namespace
