@@ -282,8 +282,10 @@ int Serve(const std::vector<std::string>& args) {
               static_cast<long long>(resumed));
   events::BusStats bus_stats = (*bus)->bus->Stats();
   std::printf("wharf: event bus with %zu rules (%lld deliveries pending, %lld dead letters)\n",
-              (*bus)->bus->ListRules().size(), static_cast<long long>(bus_stats.pending),
+              (*bus)->bus->ListRules().size() - (*bus)->scheduler->size(),  // a rule per schedule
+              static_cast<long long>(bus_stats.pending),
               static_cast<long long>(bus_stats.dead_letters));
+  std::printf("wharf: %zu schedules\n", (*bus)->scheduler->size());
   std::printf("wharf: ready in %.1f ms\n", std::chrono::duration<double, std::milli>(
                                                std::chrono::steady_clock::now() - started_at)
                                                .count());

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "asl/timestamp.h"
+
 namespace wharf::cli {
 namespace {
 
@@ -66,6 +68,7 @@ events::InvokeResult StartExecutionTarget(api::SfnService& service,
 }
 
 void ServeEvents::Stop() {
+  if (scheduler) scheduler->Stop();
   if (importer) importer->Stop();
   if (bus) bus->Stop();
 }
@@ -76,7 +79,45 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
                                                  objects::ObjectStore& landing,
                                                  store::StateStore& store,
                                                  std::function<void(const std::string&)> log) {
-  // The project's rules, checked before anything opens.
+  // A target's state machine: one of the project's, or an ARN.
+  auto machine_arn = [&](const std::string& machine,
+                         const std::string& where) -> Result<std::string> {
+    if (machine.rfind("arn:", 0) == 0) return machine;
+    if (project.state_machines.contains(machine)) return api::StateMachineArn(sfn, machine);
+    std::string known;
+    for (const auto& [m, c] : project.state_machines) known += (known.empty() ? "" : ", ") + m;
+    return MakeError("ValidationException",
+                     fmt::format("{}: state_machine '{}' is not a state machine of the "
+                                 "project ({}) nor an ARN",
+                                 where, machine, known.empty() ? "none" : known));
+  };
+  // The project's schedules and rules, checked before anything opens.
+  std::vector<events::ScheduleSpec> schedules;
+  for (const auto& [name, config] : project.schedules) {
+    auto invalid = [&](std::string_view what) {
+      return MakeError("ValidationException", fmt::format("{}: {}", config.where, what));
+    };
+    auto schedule = events::ParseSchedule(config.expression, config.timezone);
+    if (!schedule.ok()) return invalid(schedule.error().message);
+    for (auto [key, text] : {std::pair{"start", &config.start}, std::pair{"end", &config.end}}) {
+      if (text->empty()) continue;
+      std::optional<TimePoint> t = asl::ParseTimestamp(*text);
+      if (!t)
+        return invalid(
+            fmt::format("{}: '{}' is not a time such as 2026-12-01T06:00:00Z (an "
+                        "ISO-8601 timestamp with Z or an offset)",
+                        key, *text));
+      if (std::string_view(key) == "start")
+        schedule->set_start(*t);
+      else
+        schedule->set_end(*t);
+    }
+    if (schedule->start() && schedule->end() && *schedule->end() <= *schedule->start())
+      return invalid(fmt::format("end ({}) must be after start ({})", config.end, config.start));
+    WHARF_TRY(std::string arn, machine_arn(config.state_machine, config.where + ".target"));
+    schedules.push_back(
+        events::ScheduleSpec{name, std::move(*schedule), config.enabled, arn, config.input});
+  }
   std::vector<events::RuleSpec> rules;
   for (const auto& [name, config] : project.rules) {
     events::RuleSpec rule;
@@ -88,18 +129,7 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
     for (const RuleTargetConfig& t : config.targets) {
       events::TargetSpec target;
       target.id = t.id;
-      if (t.state_machine.rfind("arn:", 0) == 0) {
-        target.arn = t.state_machine;
-      } else if (project.state_machines.contains(t.state_machine)) {
-        target.arn = api::StateMachineArn(sfn, t.state_machine);
-      } else {
-        std::string known;
-        for (const auto& [m, c] : project.state_machines) known += (known.empty() ? "" : ", ") + m;
-        return MakeError("ValidationException",
-                         fmt::format("{}: state_machine '{}' is not a state machine of the "
-                                     "project ({}) nor an ARN",
-                                     t.where, t.state_machine, known.empty() ? "none" : known));
-      }
+      WHARF_TRY(target.arn, machine_arn(t.state_machine, t.where));
       target.input.input = t.input;
       target.input.input_path = t.input_path;
       if (t.has_transformer)
@@ -141,6 +171,24 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
                                                         std::chrono::milliseconds(10), log);
   events->bus->Start();
   events->importer->Start();
+  events::SchedulerOptions scheduler_options;
+  scheduler_options.region = sfn.region;
+  scheduler_options.account = sfn.account;
+  scheduler_options.log = log;
+  auto scheduler =
+      events::Scheduler::Open(*events->bus, std::move(schedules), std::move(scheduler_options));
+  if (!scheduler.ok()) {
+    events->Stop();
+    // Name the schedule where the project file has it.
+    for (const auto& [name, config] : project.schedules) {
+      if (scheduler.error().message.rfind("schedule " + name + ":", 0) == 0)
+        return MakeError(scheduler.error().code,
+                         fmt::format("{}: {}", config.where, scheduler.error().message));
+    }
+    return scheduler.error();
+  }
+  events->scheduler = std::move(*scheduler);
+  events->scheduler->Start();
   return events;
 }
 

@@ -12,6 +12,7 @@
 #include "core/project.h"
 #include "events/bus.h"
 #include "events/importer.h"
+#include "events/scheduler.h"
 #include "objects/object_store.h"
 #include "store/state_store.h"
 
@@ -21,12 +22,14 @@ struct ServeEvents {
   std::vector<std::unique_ptr<events::EventSource>> sources;
   std::unique_ptr<events::Bus> bus;
   std::unique_ptr<events::Importer> importer;
+  std::unique_ptr<events::Scheduler> scheduler;  // the project's schedules
 
-  void Stop();  // the importer, then the deliveries
+  void Stop();  // the scheduler, the importer, then the deliveries
 };
 
 // Opens DATA/events.db, puts the project's rules there (dropping project rules no longer in the
-// file), and starts the importer and the delivery threads. An error names the rule and target.
+// file), and starts the importer, the delivery threads and the scheduler of the project's
+// schedules. An error names the rule and target, or the schedule, where the project file has it.
 Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const std::string& data,
                                                  const api::SfnOptions& sfn,
                                                  std::shared_ptr<api::SfnService> service,

@@ -101,6 +101,8 @@ class Loader {
     if (key == "auth") return Auth(value, key);
     if (key == "users") return project_internal::ReadUsers(r_, value, key, project_.users);
     if (key == "rules") return project_internal::ReadRules(r_, value, key, project_.rules);
+    if (key == "schedules")
+      return project_internal::ReadSchedules(r_, value, key, project_.schedules);
     if (key == "servers")
       return project_internal::ReadServers(
           r_, value, key, [this](const std::string& p) { return Absolute(p); }, project_.servers);
@@ -130,7 +132,8 @@ class Loader {
     return r_.Fail(
         key_node, key,
         yaml::UnknownKeyMessage(key, {"state_machines", "functions", "http", "auth", "users",
-                                      "servers", "rules", "quotas", "data", "durability"}));
+                                      "servers", "rules", "schedules", "quotas", "data",
+                                      "durability"}));
   }
 
   // --- state_machines: NAME: FILE | {definition: FILE, type: STANDARD|EXPRESS} ---------------

@@ -243,6 +243,20 @@ struct RuleConfig {
   std::string where;  // "wharf.yaml:9:3: rules.csv-uploads"
 };
 
+// `schedules`: EventBridge Scheduler style schedules that start a state machine by the clock
+// (events/scheduler.h). The expression, zone and window are kept as text here and checked by the
+// events layer when the service starts, which names the schedule on error.
+struct ScheduleConfig {
+  std::string expression;  // cron(...), rate(...) or at(...)
+  std::string timezone;    // an IANA name; empty: UTC
+  bool enabled = true;
+  std::string start;          // StartDate: an ISO-8601 timestamp with its offset, or empty
+  std::string end;            // EndDate: the same
+  std::string state_machine;  // a state machine of the project, or a state machine ARN
+  std::string input = "{}";   // JSON text: what the execution receives
+  std::string where;          // "wharf.yaml:9:3: schedules.nightly"
+};
+
 struct Project {
   std::string file;    // the project file: absolute from LoadProject, as given to ParseProject
   std::string folder;  // its folder, absolute: relative paths are resolved against it
@@ -258,6 +272,7 @@ struct Project {
   std::map<std::string, UserConfig> users;
   ServersConfig servers;
   std::map<std::string, RuleConfig> rules;
+  std::map<std::string, ScheduleConfig> schedules;
 };
 
 struct ProjectLoadOptions {

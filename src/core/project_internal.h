@@ -29,6 +29,10 @@ Status ReadServers(const yaml::Reader& r, const yaml::Node& node, const std::str
 Status ReadRules(const yaml::Reader& r, const yaml::Node& node, const std::string& path,
                  std::map<std::string, RuleConfig>& rules);
 
+// `schedules: NAME: {expression, timezone, enabled, start, end, target: {state_machine, input}}`.
+Status ReadSchedules(const yaml::Reader& r, const yaml::Node& node, const std::string& path,
+                     std::map<std::string, ScheduleConfig>& schedules);
+
 // Reads a list of CIDR networks ("users.alice.allowed_networks[2]: ..." on a bad item).
 Result<std::vector<IpNetwork>> ReadNetworks(const yaml::Reader& r, const yaml::Node& node,
                                             const std::string& path);

@@ -286,7 +286,7 @@ TEST_F(ProjectTest, BadFiles) {
        "(state_machines, functions, ...), got 'just text'"},
       {"function:\n  f: {command: [x]}\n",
        "wharf.yaml:1:1: function: unknown key; expected state_machines, functions, http, auth, "
-       "users, servers, rules, quotas, data, durability (did you mean 'functions'?)"},
+       "users, servers, rules, schedules, quotas, data, durability (did you mean 'functions'?)"},
       {"durability: fsync\n",
        "wharf.yaml:1:13: durability: must be process-crash or power-loss, got 'fsync'"},
       {"tables:\n  - name: a\n",
@@ -1392,6 +1392,85 @@ TEST_F(ProjectRulesTest, BadRulesSayWhereAndWhat) {
                     "input_transformer: {input_paths_map: {a: $.x}}}]\n"),
             "wharf.yaml:4:53: rules.r.targets[0].input_transformer: input_template is required: "
             "what the target receives");
+}
+
+class ProjectSchedulesTest : public ProjectTest {
+ protected:
+  std::string ErrorOf(const std::string& text) {
+    auto p = Parse(text);
+    return p.ok() ? "(no error)" : p.error().message;
+  }
+};
+
+TEST_F(ProjectSchedulesTest, SchedulesWithTheirTargets) {
+  auto p = Parse(R"(
+schedules:
+  nightly:
+    expression: cron(0 6 * * ? *)
+    timezone: Europe/Berlin
+    start: 2026-12-01T00:00:00Z
+    end: '2027-12-01T00:00:00+01:00'
+    target:
+      state_machine: products
+      input: {kind: nightly, days: [1, 2]}
+  every-5:
+    expression: rate(5 minutes)
+    enabled: false
+    target: {state_machine: 'arn:aws:states:us-east-1:111111111111:stateMachine:m', input: '[1]'}
+  once:
+    expression: at(2026-12-01T06:00:00)
+    target: {state_machine: products}
+)");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->schedules.size(), 3u);
+  const ScheduleConfig& nightly = p->schedules.at("nightly");
+  EXPECT_EQ(nightly.expression, "cron(0 6 * * ? *)");
+  EXPECT_EQ(nightly.timezone, "Europe/Berlin");
+  EXPECT_TRUE(nightly.enabled);
+  EXPECT_EQ(nightly.start, "2026-12-01T00:00:00Z");
+  EXPECT_EQ(nightly.end, "2027-12-01T00:00:00+01:00");
+  EXPECT_EQ(nightly.state_machine, "products");
+  EXPECT_EQ(nightly.input, R"({"kind":"nightly","days":[1,2]})");
+  EXPECT_EQ(nightly.where, "wharf.yaml:4:5: schedules.nightly");
+  const ScheduleConfig& every = p->schedules.at("every-5");
+  EXPECT_FALSE(every.enabled);
+  EXPECT_EQ(every.timezone, "");
+  EXPECT_EQ(every.input, "[1]");
+  EXPECT_EQ(every.state_machine, "arn:aws:states:us-east-1:111111111111:stateMachine:m");
+  const ScheduleConfig& once = p->schedules.at("once");
+  EXPECT_EQ(once.input, "{}");
+  EXPECT_TRUE(once.start.empty());
+  EXPECT_TRUE(once.end.empty());
+}
+
+TEST_F(ProjectSchedulesTest, BadSchedulesSayWhereAndWhat) {
+  EXPECT_EQ(ErrorOf("schedules:\n  a b: {expression: rate(1 hour)}\n"),
+            "wharf.yaml:2:3: schedules.a b: a schedule's name has 1 to 64 letters, digits, '.', "
+            "'-' or '_'");
+  EXPECT_EQ(ErrorOf("schedules:\n  s: {target: {state_machine: m}}\n"),
+            "wharf.yaml:2:6: schedules.s: expression is required: cron(...), rate(...) or "
+            "at(...), as in 'cron(0 6 * * ? *)'");
+  EXPECT_EQ(ErrorOf("schedules:\n  s: {expression: rate(1 hour)}\n"),
+            "wharf.yaml:2:6: schedules.s: target is required: {state_machine: NAME, input: ...}");
+  EXPECT_EQ(ErrorOf("schedules:\n  s: {expression: rate(1 hour), target: {input: {}}}\n"),
+            "wharf.yaml:2:41: schedules.s.target: state_machine is required: the state machine "
+            "the schedule starts");
+  EXPECT_EQ(ErrorOf("schedules:\n  s: {expression: '', target: {state_machine: m}}\n"),
+            "wharf.yaml:2:19: schedules.s.expression: must not be empty: cron(...), rate(...) or "
+            "at(...)");
+  EXPECT_NE(ErrorOf("schedules:\n  s: {expression: rate(1 hour), enabled: maybe, target: "
+                    "{state_machine: m}}\n")
+                .find("schedules.s.enabled: "),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("schedules:\n  s: {expression: rate(1 hour), target: {state_machine: m, "
+                    "input: '{nope'}}\n")
+                .find("schedules.s.target.input: is not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("schedules:\n  s: {expression: rate(1 hour), flexible: on, target: "
+                    "{state_machine: m}}\n")
+                .find("schedules.s.flexible"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("schedule: {}\n").find("schedules"), std::string::npos);
 }
 
 }  // namespace
