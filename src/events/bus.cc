@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   body TEXT NOT NULL,
-  received_ms INTEGER NOT NULL) STRICT;
+  received_ms INTEGER NOT NULL,
+  committed_ms INTEGER) STRICT;
 CREATE TABLE IF NOT EXISTS deliveries(
   event_seq INTEGER NOT NULL,
   rule TEXT NOT NULL,
@@ -385,10 +386,11 @@ std::vector<std::string> Bus::Match(const Json& event) const {
 }
 
 Result<PublishResult> Bus::Publish(const std::vector<Json>& events, std::string_view source,
-                                   int64_t position) {
+                                   int64_t position, const std::vector<int64_t>* committed_ms) {
   // Match first (no lock on the file), then store everything in one transaction.
   struct Matched {
     const Json* event;
+    std::optional<int64_t> committed_ms;
     std::string id;
     std::vector<std::pair<std::string, std::string>> deliveries;  // rule, target
   };
@@ -399,7 +401,13 @@ Result<PublishResult> Bus::Publish(const std::vector<Json>& events, std::string_
       const Json* id = event.find("id");
       if (id == nullptr || !id->is_string() || id->as_string().empty())
         return Invalid("an event without an id cannot be published");
-      Matched m{&event, id->as_string(), {}};
+      size_t i = matched.size();
+      Matched m{&event,
+                committed_ms != nullptr && i < committed_ms->size()
+                    ? std::optional<int64_t>((*committed_ms)[i])
+                    : std::nullopt,
+                id->as_string(),
+                {}};
       for (const std::string& rule : impl_->matcher.Match(event)) {
         auto it = impl_->rules.find(rule);
         if (it == impl_->rules.end()) continue;
@@ -417,9 +425,10 @@ Result<PublishResult> Bus::Publish(const std::vector<Json>& events, std::string_
     WHARF_TRY_STATUS(impl_->Transaction([&]() -> Status {
       for (const Matched& m : matched) {
         std::string body = m.event->Dump();
-        WHARF_TRY(auto insert, db.Prepare("INSERT OR IGNORE INTO events(id, body, received_ms) "
-                                          "VALUES(?1, ?2, ?3)"));
-        WHARF_TRY_STATUS(insert.Bind(1, m.id).Bind(2, body).Bind(3, now).Run());
+        WHARF_TRY(auto insert, db.Prepare("INSERT OR IGNORE INTO events(id, body, received_ms, "
+                                          "committed_ms) VALUES(?1, ?2, ?3, ?4)"));
+        WHARF_TRY_STATUS(
+            insert.Bind(1, m.id).Bind(2, body).Bind(3, now).BindOpt(4, m.committed_ms).Run());
         if (db.Changes() == 0) continue;  // already published
         int64_t seq = db.LastInsertRowid();
         ++result.events;
@@ -689,14 +698,14 @@ Status Bus::Replay(int64_t dead_letter_seq) {
 Result<std::vector<StoredEvent>> PeekBusEvents(const std::string& path, int limit, int64_t after) {
   WHARF_TRY(auto db, Db::Open(path, Db::Mode::kReadOnly));
   WHARF_TRY_STATUS(db->Exec("PRAGMA busy_timeout=5000"));
-  WHARF_TRY(auto q, db->Prepare("SELECT seq, received_ms, body FROM events WHERE seq > ?1 "
-                                "ORDER BY seq LIMIT ?2"));
+  WHARF_TRY(auto q, db->Prepare("SELECT seq, received_ms, committed_ms, body FROM events "
+                                "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   q.Bind(1, after).Bind(2, limit);
   std::vector<StoredEvent> out;
   for (;;) {
     WHARF_TRY(bool row, q.Step());
     if (!row) break;
-    out.push_back({q.Int(0), q.Int(1), q.Text(2)});
+    out.push_back({q.Int(0), q.Int(1), q.OptInt(2), q.Text(3)});
   }
   return out;
 }

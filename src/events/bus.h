@@ -129,9 +129,12 @@ class Bus {
   std::string RuleArn(std::string_view name) const;
 
   // Stores `events` (each an EventBridge event with an "id") and their deliveries; with a
-  // `source`, also that source's position `position`, in the same transaction.
+  // `source`, also that source's position `position`, in the same transaction. `committed_ms`,
+  // when given, has for each event the time its source committed it (kept with the event, for
+  // the figures of the time from an upload to its execution).
   Result<PublishResult> Publish(const std::vector<Json>& events, std::string_view source = "",
-                                int64_t position = 0);
+                                int64_t position = 0,
+                                const std::vector<int64_t>* committed_ms = nullptr);
   // The position stored for `source` (0 when none).
   Result<int64_t> Position(std::string_view source) const;
   // The names of the rules `event` matches, without storing anything.
@@ -160,6 +163,7 @@ class Bus {
 struct StoredEvent {
   int64_t seq = 0;
   int64_t received_ms = 0;
+  std::optional<int64_t> committed_ms;  // when its source committed it, if known
   std::string body;
 };
 Result<std::vector<StoredEvent>> PeekBusEvents(const std::string& path, int limit, int64_t after);

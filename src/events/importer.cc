@@ -18,7 +18,7 @@ Status Importer::Drain(EventSource& source) {
     WHARF_TRY(std::vector<SourceEvent> batch, source.Read(position, kBatch));
     if (batch.empty()) return {};
     std::vector<Json> events;
-    std::vector<int64_t> seqs;
+    std::vector<int64_t> seqs, committed;
     for (const SourceEvent& e : batch) {
       seqs.push_back(e.seq);
       auto parsed = Json::Parse(e.payload);
@@ -31,8 +31,9 @@ Status Importer::Drain(EventSource& source) {
         continue;
       }
       events.push_back(std::move(*parsed));
+      committed.push_back(e.committed_ms);
     }
-    WHARF_TRY_STATUS(bus_.Publish(events, source.name(), batch.back().seq));
+    WHARF_TRY_STATUS(bus_.Publish(events, source.name(), batch.back().seq, &committed));
     WHARF_TRY_STATUS(source.Forget(seqs));
     if (static_cast<int>(batch.size()) < kBatch) return {};
   }

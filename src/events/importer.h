@@ -26,8 +26,9 @@
 namespace wharf::events {
 
 struct SourceEvent {
-  int64_t seq = 0;      // increasing within the source
-  std::string payload;  // an EventBridge event, JSON
+  int64_t seq = 0;           // increasing within the source
+  std::string payload;       // an EventBridge event, JSON
+  int64_t committed_ms = 0;  // when the source committed it
 };
 
 class EventSource {

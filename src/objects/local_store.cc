@@ -211,11 +211,18 @@ TimePoint Core::NowMs() const {
 }
 
 Status Core::Write(const std::function<Status(Db&)>& body) {
-  std::lock_guard lock(write_mu);
-  WHARF_TRY_STATUS(writer->Exec("BEGIN IMMEDIATE"));
-  Status done = body(*writer);
-  if (done.ok()) done = writer->Exec("COMMIT");
-  if (!done.ok()) (void)writer->Exec("ROLLBACK");
+  Status done;
+  {
+    std::lock_guard lock(write_mu);
+    WHARF_TRY_STATUS(writer->Exec("BEGIN IMMEDIATE"));
+    done = body(*writer);
+    if (done.ok()) done = writer->Exec("COMMIT");
+    if (!done.ok()) (void)writer->Exec("ROLLBACK");
+  }
+  if (done.ok()) {
+    std::lock_guard lock(listener_mu);
+    if (on_commit) on_commit();
+  }
   return done;
 }
 
@@ -619,6 +626,11 @@ Result<std::unique_ptr<ObjectReader>> LocalObjectStore::PeekObject(const std::st
       return internal::OsError(fmt::format("opening the bytes of {} at", QuoteKey(key)), path,
                                errno);
   }
+}
+
+void LocalObjectStore::SetCommitListener(std::function<void()> listener) {
+  std::lock_guard lock(core_->listener_mu);
+  core_->on_commit = std::move(listener);
 }
 
 Status LocalObjectStore::CommitEvents(std::vector<ObjectEvent> events) {

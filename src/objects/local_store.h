@@ -15,6 +15,7 @@
 // reads); a writer or reader is used by one thread at a time and may outlive the store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,12 @@ class LocalObjectStore final : public ObjectStore {
   // The undelivered events of the store at `root`, read without taking its lock, so that a
   // command can show them while `wharf serve` holds the store (SQLite WAL lets a reader in).
   // An absent index is no error: no events.
+  // `listener` is called after every commit (an object put, deleted, copied or renamed, events
+  // committed or dropped), on the committing thread, outside the store's locks: the event bus
+  // uses it to import new events at once instead of at its next poll. It must be quick and must
+  // not call the store. Replaces the previous listener; an empty function removes it.
+  void SetCommitListener(std::function<void()> listener);
+
   // One object of the store at `root`, read the same way (for `wharf cat`): the reader keeps
   // the version it opened, as Get's does. NoSuchKey when there is none.
   static Result<std::unique_ptr<ObjectReader>> PeekObject(const std::string& root,

@@ -26,6 +26,10 @@ struct Core {
   int lock_fd = -1;
   int64_t swept_at_open = 0;
 
+  // Called after each commit (SetCommitListener).
+  std::mutex listener_mu;
+  std::function<void()> on_commit;
+
   // Guards `writer`: every change is one BEGIN IMMEDIATE ... COMMIT on it.
   std::mutex write_mu;
   std::unique_ptr<sqlite::Db> writer;
