@@ -7,6 +7,10 @@
 namespace wharf::cli {
 namespace {
 
+int64_t ToMs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 // The landing store's outbox: upload, download, delete and rename events (Transfer Family and
 // S3 shapes).
 class ObjectEvents final : public events::EventSource {
@@ -16,7 +20,7 @@ class ObjectEvents final : public events::EventSource {
   Result<std::vector<events::SourceEvent>> Read(int64_t after, int limit) override {
     WHARF_TRY(std::vector<objects::ObjectEvent> read, store_.ReadEvents(limit, after));
     std::vector<events::SourceEvent> out;
-    for (auto& e : read) out.push_back({e.seq, std::move(e.payload)});
+    for (auto& e : read) out.push_back({e.seq, std::move(e.payload), ToMs(e.time)});
     return out;
   }
   Status Forget(const std::vector<int64_t>& seqs) override {
@@ -35,7 +39,7 @@ class ExecutionEvents final : public events::EventSource {
   Result<std::vector<events::SourceEvent>> Read(int64_t after, int limit) override {
     WHARF_TRY(std::vector<store::OutboxEvent> read, store_.ReadOutbox(limit, after));
     std::vector<events::SourceEvent> out;
-    for (auto& e : read) out.push_back({e.seq, std::move(e.payload)});
+    for (auto& e : read) out.push_back({e.seq, std::move(e.payload), ToMs(e.time)});
     return out;
   }
   Status Forget(const std::vector<int64_t>& seqs) override {
@@ -68,6 +72,7 @@ events::InvokeResult StartExecutionTarget(api::SfnService& service,
 }
 
 void ServeEvents::Stop() {
+  if (landing) landing->SetCommitListener({});
   if (scheduler) scheduler->Stop();
   if (importer) importer->Stop();
   if (bus) bus->Stop();
@@ -76,7 +81,7 @@ void ServeEvents::Stop() {
 Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const std::string& data,
                                                  const api::SfnOptions& sfn,
                                                  std::shared_ptr<api::SfnService> service,
-                                                 objects::ObjectStore& landing,
+                                                 objects::LocalObjectStore& landing,
                                                  store::StateStore& store,
                                                  std::function<void(const std::string&)> log) {
   // A target's state machine: one of the project's, or an ARN.
@@ -171,6 +176,10 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
                                                         std::chrono::milliseconds(10), log);
   events->bus->Start();
   events->importer->Start();
+  // An upload's event is imported as soon as it is committed, not at the next poll.
+  events::Importer* importer = events->importer.get();
+  landing.SetCommitListener([importer] { importer->Nudge(); });
+  events->landing = &landing;
   events::SchedulerOptions scheduler_options;
   scheduler_options.region = sfn.region;
   scheduler_options.account = sfn.account;

@@ -13,7 +13,7 @@
 #include "events/bus.h"
 #include "events/importer.h"
 #include "events/scheduler.h"
-#include "objects/object_store.h"
+#include "objects/local_store.h"
 #include "store/state_store.h"
 
 namespace wharf::cli {
@@ -22,6 +22,7 @@ struct ServeEvents {
   std::vector<std::unique_ptr<events::EventSource>> sources;
   std::unique_ptr<events::Bus> bus;
   std::unique_ptr<events::Importer> importer;
+  objects::LocalObjectStore* landing = nullptr;  // nudges the importer after each commit
   std::unique_ptr<events::Scheduler> scheduler;  // the project's schedules
 
   void Stop();  // the scheduler, the importer, then the deliveries
@@ -33,7 +34,7 @@ struct ServeEvents {
 Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const std::string& data,
                                                  const api::SfnOptions& sfn,
                                                  std::shared_ptr<api::SfnService> service,
-                                                 objects::ObjectStore& landing,
+                                                 objects::LocalObjectStore& landing,
                                                  store::StateStore& store,
                                                  std::function<void(const std::string&)> log);
 
