@@ -317,6 +317,76 @@ class Gen {
   std::mt19937 rng_;
 };
 
+// Match keeps each event value (with its case-folded text, made on first use) in per-thread
+// scratch space that grows with the values an event has and is reused by later events. Events of
+// growing and shrinking value counts, against many rules of the ignore-case operators, must give
+// what the brute-force evaluator gives: under AddressSanitizer a view kept into a value that the
+// growth moved, or one left over from an earlier event, fails here.
+TEST(MatcherPattern, ScratchValuesSurviveGrowthBetweenEvents) {
+  Matcher m;
+  std::vector<std::pair<std::string, Pattern>> patterns;
+  for (int i = 0; i < 1000; ++i) {
+    std::string n = std::to_string(i % 250);
+    std::string text;
+    switch (i % 5) {
+      case 0:
+        text = R"({"detail": {"username": [{"equals-ignore-case": "PARTNER)" + n + R"("}]}})";
+        break;
+      case 1:
+        text = R"({"detail": {"file-path": [{"suffix": {"equals-ignore-case": "_)" + n +
+               R"(.CSV"}}]}})";
+        break;
+      case 2:
+        text = R"({"detail": {"username": [{"prefix": {"equals-ignore-case": "Partner)" + n +
+               R"("}}]}})";
+        break;
+      case 3:
+        text = R"({"detail": {"username": [{"anything-but": {"equals-ignore-case": ["partner)" + n +
+               R"("]}}]}})";
+        break;
+      default:
+        text = R"({"detail": {"file-path": [{"wildcard": "/in/partner)" + n + R"(/*.csv"}]}})";
+    }
+    auto p = Pattern::Compile(text);
+    ASSERT_TRUE(p.ok()) << text << ": " << p.error().message;
+    std::string id = "r" + std::to_string(i);
+    m.Add(id, *p);
+    patterns.emplace_back(id, std::move(*p));
+  }
+  // 1, 2, 4, ... 256 values per field and back: each larger event grows the scratch past
+  // values whose folded text an earlier event made.
+  std::vector<size_t> sizes;
+  for (size_t k = 1; k <= 256; k *= 2) sizes.push_back(k);
+  for (size_t k = 128; k >= 1; k /= 2) sizes.push_back(k);
+  size_t matched = 0;
+  for (size_t round = 0; round < sizes.size(); ++round) {
+    size_t count = sizes[round];
+    std::string users, paths;
+    for (size_t j = 0; j < count; ++j) {
+      // Long mixed-case values (past the short-string buffer) and short ones alternate.
+      size_t n = (round * 131 + j * 7) % 300;
+      std::string user =
+          j % 2 ? "PaRtNeR" + std::to_string(n)
+                : "PARTNER" + std::to_string(n) + "-with-a-long-suffix-" + std::to_string(j);
+      std::string path = j % 3 ? "/in/partner" + std::to_string(n) + "/Orders_" +
+                                     std::to_string(n) + (j % 2 ? ".CSV" : ".csv")
+                               : "/X_" + std::to_string(n) + ".Csv";
+      users += (j ? "," : "") + ("\"" + user + "\"");
+      paths += (j ? "," : "") + ("\"" + path + "\"");
+    }
+    Json event = J(R"({"detail": {"username": [)" + users + R"(], "file-path": [)" + paths + "]}}");
+    Ids want;
+    for (const auto& [id, p] : patterns) {
+      if (p.Matches(event)) want.push_back(id);
+    }
+    std::sort(want.begin(), want.end());
+    Ids got = m.Match(event);
+    matched += got.size();
+    ASSERT_EQ(got, want) << "event with " << count << " values per field";
+  }
+  EXPECT_GT(matched, sizes.size());
+}
+
 TEST(MatcherPattern, AgreesWithTheBruteForceEvaluatorOnRandomRules) {
   Gen gen(20240129);
   std::vector<std::pair<std::string, Pattern>> patterns;
