@@ -5,14 +5,18 @@
 # machine, whose execution reads the file name from its input and succeeds. An upload that
 # matches no rule starts nothing; a second upload of the same name starts a second execution;
 # wharf killed (-9) right after an upload starts that upload's execution once when it is back.
+# A webhook target gets the transformed event as a POST, retried after a 503 with the same
+# Idempotency-Key; one answering 404 ends in the dead letters.
 # Usage: tests/events_e2e_test.sh PATH/TO/wharf
 set -uo pipefail
 wharf=$(realpath "$1")
 tmp=$(mktemp -d)
 server=""
 failures=0
+hooks=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -n "$hooks" ] && kill "$hooks" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -24,6 +28,25 @@ contains() {  # contains NAME NEEDLE HAYSTACK
 }
 
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/key" -C acme@test
+# The webhook receiver: /hook answers 503 once, then 200; /gone answers 404. Each POST is logged.
+node -e '
+  const http = require("http"); const fs = require("fs"); const dir = process.argv[1];
+  let first = true;
+  const server = http.createServer((req, res) => {
+    let body = ""; req.on("data", (d) => body += d).on("end", () => {
+      fs.appendFileSync(dir + "/hooks.log", JSON.stringify({ url: req.url, body,
+        key: req.headers["idempotency-key"], type: req.headers["content-type"],
+        attempt: req.headers["x-wharf-attempt"] }) + "\n");
+      if (req.url === "/gone") { res.writeHead(404); res.end("no such hook"); return; }
+      if (first) { first = false; res.writeHead(503); res.end("busy"); return; }
+      res.writeHead(200); res.end("ok");
+    });
+  });
+  server.listen(0, "127.0.0.1", () => fs.writeFileSync(dir + "/hook.port", String(server.address().port)));
+' "$tmp" &
+hooks=$!
+for _ in $(seq 50); do [ -s "$tmp/hook.port" ] && break; sleep 0.1; done
+hook_port=$(cat "$tmp/hook.port")
 cat >"$tmp/import.asl.json" <<'EOF'
 {
   "Comment": "Reads the file name from its input",
@@ -59,6 +82,16 @@ rules:
         input_transformer:
           input_paths_map: {path: $.detail.file-path, size: $.detail.bytes}
           input_template: '{"path": <path>, "size": <size>}'
+  json-hooks:
+    event_pattern: {"source": ["aws.transfer"], "detail": {"file-path": [{"suffix": ".json"}]}}
+    targets:
+      - webhook: http://127.0.0.1:$hook_port/hook
+        input_transformer:
+          input_paths_map: {path: $.detail.file-path}
+          input_template: '{"uploaded": <path>}'
+        retry_policy: {maximum_retry_attempts: 3}
+      - id: gone
+        webhook: http://127.0.0.1:$hook_port/gone
 auth: {unauthenticated: true}
 http: {listen: 127.0.0.1:0}
 data: $tmp/data
@@ -94,7 +127,7 @@ wait_for() {  # wait_for N: until the machine has N executions, all closed (10 s
 }
 
 start_server
-contains "serve reports the project's rule" "event bus with 1 rules" "$(cat "$tmp/serve.out")"
+contains "serve reports the project's rules" "event bus with 2 rules" "$(cat "$tmp/serve.out")"
 mkdir -p "$tmp/in"
 printf 'sku,price\nA-100,3.50\nB-200,4.25\n' >"$tmp/in/products.csv"
 size=$(stat -c %s "$tmp/in/products.csv")
@@ -124,6 +157,22 @@ printf 'sku,price\nA-100,3.75\n' >"$tmp/in/products.csv"
 put "$tmp/in/products.csv" incoming/products_20221113.csv
 wait_for 2; check "a second upload of the same name starts a second execution" 0 $?
 
+# Webhooks: the transformed event as a POST, retried after a 503 with the same key; a 404 is
+# a dead letter.
+printf '{"a": 1}\n' >"$tmp/in/meta.json"
+put "$tmp/in/meta.json" incoming/meta.json
+for _ in $(seq 100); do [ "$(grep -c '"/hook"' "$tmp/hooks.log" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+hook_lines=$(grep '"/hook"' "$tmp/hooks.log")
+check "the webhook was called twice (503, then 200)" 2 "$(grep -c . <<<"$hook_lines")"
+contains "it got the transformed event as JSON" '{\"uploaded\": \"/wharf-landing/partners/acme/incoming/meta.json\"}' "$hook_lines"
+contains "with its content type" '"type":"application/json"' "$hook_lines"
+keys=$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(x=>x.url=="/hook");console.log(new Set(l.map(x=>x.key)).size, l.map(x=>x.attempt).join(","))' "$tmp/hooks.log")
+check "both attempts carry one Idempotency-Key, attempts 1 and 2" "1 1,2" "$keys"
+for _ in $(seq 50); do curl -sS "$endpoint/metrics" | grep -q "wharf_event_dead_letters 1" && break; sleep 0.1; done
+contains "the webhook answering 404 is a dead letter" "wharf_event_dead_letters 1" "$(curl -sS "$endpoint/metrics")"
+contains "its reason is logged" "went to the dead letters: POST http://127.0.0.1:$hook_port/gone: HTTP 404: no such hook" "$(cat "$tmp/serve.err")"
+check "no state machine started for the .json upload" 2 "$(count)"
+
 # Killed right after an upload, wharf starts that upload's execution once when it is back.
 printf 'sku,price\nC-300,9.99\n' >"$tmp/in/products.csv"
 put "$tmp/in/products.csv" incoming/products_20221114.csv
@@ -134,7 +183,7 @@ sleep 0.5
 check "and only once" 3 "$(count)"
 metrics=$(curl -sS "$endpoint/metrics")
 contains "/metrics shows no delivery pending" "wharf_event_deliveries_pending 0" "$metrics"
-contains "/metrics shows no dead letter" "wharf_event_dead_letters 0" "$metrics"
+contains "/metrics shows the one dead letter, and no other" "wharf_event_dead_letters 1" "$metrics"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

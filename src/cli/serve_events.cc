@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "events/webhook.h"
+
 #include "asl/timestamp.h"
 
 namespace wharf::cli {
@@ -134,7 +136,11 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
     for (const RuleTargetConfig& t : config.targets) {
       events::TargetSpec target;
       target.id = t.id;
-      WHARF_TRY(target.arn, machine_arn(t.state_machine, t.where));
+      if (!t.webhook.empty()) {
+        target.arn = t.webhook;
+      } else {
+        WHARF_TRY(target.arn, machine_arn(t.state_machine, t.where));
+      }
       target.input.input = t.input;
       target.input.input_path = t.input_path;
       if (t.has_transformer)
@@ -155,6 +161,7 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
   options.sync_to_disk = project.power_loss_durability;
   options.log = log;
   options.invoke = [service](const events::Invocation& call) {
+    if (events::IsWebhookArn(call.target_arn)) return events::PostWebhook(call);
     return StartExecutionTarget(*service, call);
   };
   WHARF_TRY(events->bus, events::Bus::Open(options));

@@ -223,8 +223,9 @@ struct ServersConfig {
 // `rules`: EventBridge rules of the project (events/bus.h). Patterns and inputs are kept as JSON
 // text here and compiled by the bus when the service starts, which names the rule on error.
 struct RuleTargetConfig {
-  std::string id;             // unique in the rule; default: the state machine's name
+  std::string id;             // unique in the rule; default: the state machine's name, or "webhook"
   std::string state_machine;  // a state machine of the project, or a state machine ARN
+  std::string webhook;        // or: an http(s) URL that gets each event as a POST
   std::optional<std::string> input;       // Input: JSON text
   std::optional<std::string> input_path;  // InputPath
   bool has_transformer = false;

@@ -37,15 +37,26 @@ Result<std::string> ReadJsonDocument(const yaml::Reader& r, const Node& node,
 Result<RuleTargetConfig> ReadTarget(const yaml::Reader& r, const Node& node,
                                     const std::string& path) {
   WHARF_TRY(yaml::Fields f, r.Map(node, path,
-                                  {"id", "state_machine", "input", "input_path",
+                                  {"id", "state_machine", "webhook", "input", "input_path",
                                    "input_transformer", "retry_policy"}));
   RuleTargetConfig t;
   t.where = r.Where(node, path);
   const Node* machine = f.find("state_machine");
-  if (machine == nullptr)
-    return r.Fail(node, path, "state_machine is required: the state machine the rule starts");
-  WHARF_TRY(t.state_machine, r.String(*machine, f.PathOf("state_machine")));
-  t.id = t.state_machine.substr(t.state_machine.rfind(':') + 1);
+  const Node* webhook = f.find("webhook");
+  if ((machine == nullptr) == (webhook == nullptr))
+    return r.Fail(node, path,
+                  "needs one of state_machine (the state machine the rule starts) and webhook "
+                  "(a URL that gets each event as a POST)");
+  if (machine != nullptr) {
+    WHARF_TRY(t.state_machine, r.String(*machine, f.PathOf("state_machine")));
+    t.id = t.state_machine.substr(t.state_machine.rfind(':') + 1);
+  } else {
+    WHARF_TRY(t.webhook, r.String(*webhook, f.PathOf("webhook")));
+    if (!t.webhook.starts_with("http://") && !t.webhook.starts_with("https://"))
+      return r.Fail(*webhook, f.PathOf("webhook"),
+                    "must be an http:// or https:// URL, got " + webhook->Describe());
+    t.id = "webhook";
+  }
   if (const Node* id = f.find("id")) {
     WHARF_TRY(t.id, r.String(*id, f.PathOf("id")));
   }

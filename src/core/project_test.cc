@@ -1374,8 +1374,17 @@ TEST_F(ProjectRulesTest, BadRulesSayWhereAndWhat) {
             "wharf.yaml:2:22: rules.r.event_pattern: must be a JSON object (a mapping), got a "
             "list");
   EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{input: {}}]\n"),
-            "wharf.yaml:4:15: rules.r.targets[0]: state_machine is required: the state machine "
-            "the rule starts");
+            "wharf.yaml:4:15: rules.r.targets[0]: needs one of state_machine (the state machine "
+            "the rule starts) and webhook (a URL that gets each event as a POST)");
+  EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{webhook: ftp://x}]\n"),
+            "wharf.yaml:4:25: rules.r.targets[0].webhook: must be an http:// or https:// URL, got "
+            "'ftp://x'");
+  auto hook = Parse(
+      "rules:\n  r:\n    event_pattern: {}\n    targets: [{webhook: "
+      "'https://hooks.example.com/wharf'}]\n");
+  ASSERT_TRUE(hook.ok()) << hook.error().message;
+  EXPECT_EQ(hook->rules.at("r").targets[0].webhook, "https://hooks.example.com/wharf");
+  EXPECT_EQ(hook->rules.at("r").targets[0].id, "webhook");
   EXPECT_EQ(ErrorOf("rules:\n  r:\n    event_pattern: {}\n    targets: [{state_machine: m, "
                     "input: {}, input_path: $}]\n"),
             "wharf.yaml:4:15: rules.r.targets[0]: takes at most one of input, input_path and "
