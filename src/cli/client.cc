@@ -127,18 +127,24 @@ Result<HttpEndpoint> ParseEndpointUrl(std::string_view url) {
 }
 
 Result<Json> SfnClient::Call(std::string_view action, const Json& request) const {
+  return CallService("AWSStepFunctions", "states", "application/x-amz-json-1.0", action, request);
+}
+
+Result<Json> SfnClient::CallService(std::string_view target_prefix, std::string_view signing_name,
+                                    std::string_view content_type, std::string_view action,
+                                    const Json& request) const {
   HttpRequest http;
   http.target = config_.endpoint.path;
   http.body = request.Dump();
   http.headers = {{"Host", config_.endpoint.host_header},
-                  {"Content-Type", "application/x-amz-json-1.0"},
-                  {"X-Amz-Target", "AWSStepFunctions." + std::string(action)}};
+                  {"Content-Type", std::string(content_type)},
+                  {"X-Amz-Target", std::string(target_prefix) + "." + std::string(action)}};
   if (!config_.access_key_id.empty()) {
     if (!config_.session_token.empty())
       http.headers.emplace_back("X-Amz-Security-Token", config_.session_token);
     api::SigV4Request signing{"POST", http.target, std::move(http.headers), http.body};
     api::SignSigV4(signing, config_.access_key_id, config_.secret_access_key, config_.region,
-                   "states", std::chrono::system_clock::now());
+                   std::string(signing_name), std::chrono::system_clock::now());
     http.headers = std::move(signing.headers);
   }
   WHARF_TRY(HttpReply reply, SendHttp(config_.endpoint, http, config_.timeout));

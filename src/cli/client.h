@@ -44,6 +44,9 @@ int DescribeCommand(const std::vector<std::string>& args);
 int HistoryCommand(const std::vector<std::string>& args);
 int StopCommand(const std::vector<std::string>& args);
 int RedriveCommand(const std::vector<std::string>& args);
+// `wharf dead-letters [--json]` and `wharf dead-letters replay ID`: the event bus's dead letters
+// through wharf's EventBridge extensions (AWSEvents.ListDeadLetters, AWSEvents.ReplayDeadLetter).
+int DeadLettersCommand(const std::vector<std::string>& args);
 
 // The help of client command `command`, for `wharf help COMMAND` and `wharf COMMAND --help`;
 // nullptr for a name that is not a client command.
@@ -109,6 +112,12 @@ class SfnClient {
   // code is AWS's error name (from `__type` after '#', else `code`, else x-amzn-ErrorType) and
   // whose message is the service's `message`.
   Result<Json> Call(std::string_view action, const Json& request) const;
+
+  // The same for another AWS JSON service of `wharf serve`: `target_prefix` ("AWSEvents"),
+  // signed for `signing_name` ("events"), sent as `content_type` (application/x-amz-json-1.1).
+  Result<Json> CallService(std::string_view target_prefix, std::string_view signing_name,
+                           std::string_view content_type, std::string_view action,
+                           const Json& request) const;
 
   // A state machine's ARN from its ARN (returned as is) or its name (looked up with
   // ListStateMachines; StateMachineDoesNotExist when no machine has that name).

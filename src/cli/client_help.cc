@@ -19,7 +19,8 @@ Connection (every client command):
   --unsigned          Send unsigned requests (for `wharf serve --unauthenticated`). Requests are
                       also unsigned when $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY are not
                       set; when they are, each request is signed with them (SigV4, service
-                      "states"; $AWS_SESSION_TOKEN is sent when set).
+                      "states", or "events" for dead-letters; $AWS_SESSION_TOKEN is sent when
+                      set).
 
 Exit codes: 0 done; 1 the service answered with an error, printed as
 "wharf: <ErrorType>: <message>", or the endpoint could not be reached; 2 bad usage.
@@ -92,16 +93,34 @@ Restarts a FAILED, TIMED_OUT or ABORTED execution from the state that did not su
 EXECUTION is an execution's ARN or MACHINE:NAME.
 )";
 
+constexpr const char* kDeadLettersHelp =
+    R"(wharf dead-letters [--limit N] [--json] [connection]
+wharf dead-letters replay ID [connection]
+
+Lists the event bus's dead letters, oldest first: deliveries of a matched event to a rule's
+target that failed for good (the target refused it, its retries ran out, or the event grew older
+than the target's MaximumEventAgeInSeconds), with the reason. Columns: ID, FAILED, RULE, TARGET,
+ATTEMPTS, EVENT (the event's id) and REASON. `replay ID` queues that delivery again as a first
+attempt and removes the dead letter; if it fails again it comes back with a new ID.
+These call wharf's EventBridge extensions AWSEvents.ListDeadLetters and
+AWSEvents.ReplayDeadLetter (docs/events.md); AWS has no such actions.
+
+  --limit N           At most N dead letters (1 to 1000, default 100).
+  --json              Print the DeadLetters array as ListDeadLetters returns it (with each
+                      event as JSON text).
+)";
+
 }  // namespace
 
 const char* ClientCommandHelp(std::string_view command) {
-  const char* text = command == "start"        ? kStartHelp
-                     : command == "executions" ? kExecutionsHelp
-                     : command == "describe"   ? kDescribeHelp
-                     : command == "history"    ? kHistoryHelp
-                     : command == "stop"       ? kStopHelp
-                     : command == "redrive"    ? kRedriveHelp
-                                               : nullptr;
+  const char* text = command == "start"          ? kStartHelp
+                     : command == "executions"   ? kExecutionsHelp
+                     : command == "describe"     ? kDescribeHelp
+                     : command == "history"      ? kHistoryHelp
+                     : command == "stop"         ? kStopHelp
+                     : command == "redrive"      ? kRedriveHelp
+                     : command == "dead-letters" ? kDeadLettersHelp
+                                                 : nullptr;
   if (!text) return nullptr;
   // Built once per command; main's thread only.
   static std::map<std::string, std::string, std::less<>> texts;

@@ -36,6 +36,7 @@ Usage:
   wharf history EXECUTION [--reverse] [--json]
   wharf stop EXECUTION [--error E] [--cause C]
   wharf redrive EXECUTION
+  wharf dead-letters [--limit N] [--json] | replay ID
   wharf passwd [--verify HASH]
   wharf events [--project wharf.yaml] [--data DIR] [--after SEQ] [--limit N] [--json]
   wharf cat KEY [--project wharf.yaml] [--data DIR]
@@ -52,6 +53,7 @@ Commands:
   history    Prints an execution's history events.
   stop       Stops a running execution.
   redrive    Restarts a failed execution from where it failed.
+  dead-letters Lists the event deliveries that failed for good; replays one.
   passwd     Prints a password hash for a file-transfer user of the project file.
   events     Lists the event bus: uploads, downloads, deletes, renames, status changes.
   cat        Prints a file of the landing store.
@@ -262,6 +264,7 @@ int main(int argc, char** argv) {
   if (command == "history") return wharf::cli::HistoryCommand(args);
   if (command == "stop") return wharf::cli::StopCommand(args);
   if (command == "redrive") return wharf::cli::RedriveCommand(args);
+  if (command == "dead-letters") return wharf::cli::DeadLettersCommand(args);
   if (command == "passwd") return wharf::cli::PasswdCommand(args);
   if (command == "events") return wharf::cli::EventsCommand(args);
   if (command == "cat") return wharf::cli::CatCommand(args);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/events_service.h"
 #include "api/http_server.h"
 #include "api/sfn_service.h"
 #include "cli/common.h"
@@ -210,6 +211,13 @@ int Serve(const std::vector<std::string>& args) {
           reply(service->Handle(request.action, request.body));
         }).detach();
       });
+  // The EventBridge API over the bus (AWS JSON 1.1, api/events_service.h); its actions are quick.
+  auto events_api = std::make_shared<api::EventsService>(
+      (*bus)->bus.get(), api::EventsOptions{sfn_options.region, sfn_options.account});
+  server.AddJsonService(api::JsonService{"AWSEvents", "events", ""},
+                        [events_api](const api::JsonRequest& request) {
+                          return events_api->Handle(request.action, request.body);
+                        });
 
   // What the service counts, for a Prometheus scraper (docs/metrics.md).
   server.AddRoute("GET", "/metrics", [&](const api::HttpRequest&) {
