@@ -15,6 +15,7 @@
 #include "api/sfn_request.h"
 #include "core/uuid.h"
 #include "events/pattern.h"
+#include "events/webhook.h"
 
 namespace wharf::api {
 namespace {
@@ -123,13 +124,15 @@ Result<TargetSpec> TargetFromJson(const Json& t, const std::string& at,
   WHARF_TRY(target.id, sfn::RequiredString(t, "Id", sfn::Length{1, 64}));
   WHARF_TRY_STATUS(CheckName(target.id, "Id"));
   WHARF_TRY(target.arn, sfn::RequiredString(t, "Arn", sfn::Length{1, 1600}));
-  // wharf's deliveries start state machines (events/bus.h, cli/serve_events.h).
+  // wharf's deliveries start state machines or POST to webhooks (events/webhook.h,
+  // cli/serve_events.h).
   std::string prefix =
       fmt::format("arn:aws:states:{}:{}:stateMachine:", options.region, options.account);
-  if (target.arn.rfind(prefix, 0) != 0 || target.arn.size() == prefix.size())
+  bool machine = target.arn.rfind(prefix, 0) == 0 && target.arn.size() > prefix.size();
+  if (!machine && !events::IsWebhookArn(target.arn))
     return sfn::ValidationError(fmt::format(
         "Target {}: Arn '{}' is not supported: wharf delivers to Step Functions state machines "
-        "({}NAME)",
+        "({}NAME) and to webhooks (an http:// or https:// URL)",
         target.id, target.arn, prefix));
   WHARF_TRY(target.input.input, sfn::OptionalString(t, "Input", sfn::Length{0, 8192}));
   WHARF_TRY(target.input.input_path, sfn::OptionalString(t, "InputPath", sfn::Length{0, 256}));

@@ -171,6 +171,7 @@ TEST_F(EventsServiceTest, PutTargetsChecksEachTarget) {
       R"({"Rule":"csv","Targets":[{"Id":"x","Arn":"arn:aws:lambda:us-east-1:111111111111:function:f"}]})");
   EXPECT_EQ(e.code, "ValidationException");
   EXPECT_NE(e.message.find("state machines"), std::string::npos) << e.message;
+  Ok("PutTargets", R"({"Rule":"csv","Targets":[{"Id":"hook","Arn":"https://example.com/in"}]})");
   e = Fails("PutTargets", R"({"Rule":"csv","Targets":[{"Id":"x","Arn":")" + std::string(kMachine) +
                               R"(","InputTransformer":{"InputPathsMap":{"f":"detail"},)"
                               R"("InputTemplate":"<f>"}}]})");
