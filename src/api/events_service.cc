@@ -97,25 +97,6 @@ Error InvalidPattern(std::string_view reason) {
                    fmt::format("Event pattern is not valid. Reason: {}", reason));
 }
 
-Json TargetToJson(const TargetSpec& t) {
-  std::vector<JsonMember> m = {{"Id", Json::String(t.id)}, {"Arn", Json::String(t.arn)}};
-  if (t.input.input) m.emplace_back("Input", Json::String(*t.input.input));
-  if (t.input.input_path) m.emplace_back("InputPath", Json::String(*t.input.input_path));
-  if (t.input.transformer) {
-    std::vector<JsonMember> paths;
-    for (const auto& [k, v] : t.input.transformer->paths) paths.emplace_back(k, Json::String(v));
-    std::vector<JsonMember> tr;
-    if (!paths.empty()) tr.emplace_back("InputPathsMap", Json::Object(std::move(paths)));
-    tr.emplace_back("InputTemplate", Json::String(t.input.transformer->input_template));
-    m.emplace_back("InputTransformer", Json::Object(std::move(tr)));
-  }
-  m.emplace_back(
-      "RetryPolicy",
-      Json::Object({{"MaximumRetryAttempts", Json::Int(t.retry.maximum_retry_attempts)},
-                    {"MaximumEventAgeInSeconds", Json::Int(t.retry.maximum_event_age.count())}}));
-  return Json::Object(std::move(m));
-}
-
 // One element of PutTargets' Targets, checked member by member; `at` names it in messages.
 Result<TargetSpec> TargetFromJson(const Json& t, const std::string& at,
                                   const EventsOptions& options) {

@@ -33,6 +33,14 @@ Status ReadRules(const yaml::Reader& r, const yaml::Node& node, const std::strin
 Status ReadSchedules(const yaml::Reader& r, const yaml::Node& node, const std::string& path,
                      std::map<std::string, ScheduleConfig>& schedules);
 
+// EventBridge's rule and schedule names: 1 to 64 of [0-9a-zA-Z._-].
+bool IsEventBridgeName(std::string_view name);
+
+// A JSON document written either as YAML or as a string of JSON text, returned as JSON text;
+// `object_only` refuses anything but an object.
+Result<std::string> ReadJsonDocument(const yaml::Reader& r, const yaml::Node& node,
+                                     const std::string& path, bool object_only);
+
 // Reads a list of CIDR networks ("users.alice.allowed_networks[2]: ..." on a bad item).
 Result<std::vector<IpNetwork>> ReadNetworks(const yaml::Reader& r, const yaml::Node& node,
                                             const std::string& path);

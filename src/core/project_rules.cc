@@ -2,6 +2,7 @@
 // state machines (see project.h; README.md, "Project file reference", documents every key).
 // Patterns and target inputs may be written as YAML or as JSON text; both are kept as JSON text
 // and compiled by the event bus when the service starts.
+#include <algorithm>
 #include <set>
 
 #include "core/project.h"
@@ -12,27 +13,6 @@ namespace project_internal {
 namespace {
 
 using yaml::Node;
-
-bool IsRuleNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-' || c == '_';
-}
-
-// A JSON document written either as YAML (a mapping) or as a string of JSON text.
-Result<std::string> ReadJsonDocument(const yaml::Reader& r, const Node& node,
-                                     const std::string& path, bool object_only) {
-  Json doc;
-  if (node.is_scalar() && node.type() == yaml::ScalarType::kString) {
-    auto parsed = Json::Parse(node.text());
-    if (!parsed.ok()) return r.Fail(node, path, "is not valid JSON: " + parsed.error().message);
-    doc = std::move(*parsed);
-  } else {
-    WHARF_TRY(doc, r.ToJson(node, path));
-  }
-  if (object_only && !doc.is_object())
-    return r.Fail(node, path, "must be a JSON object (a mapping), got " + node.Describe());
-  return doc.Dump();
-}
 
 Result<RuleTargetConfig> ReadTarget(const yaml::Reader& r, const Node& node,
                                     const std::string& path) {
@@ -60,7 +40,7 @@ Result<RuleTargetConfig> ReadTarget(const yaml::Reader& r, const Node& node,
   if (const Node* id = f.find("id")) {
     WHARF_TRY(t.id, r.String(*id, f.PathOf("id")));
   }
-  if (t.id.empty() || t.id.size() > 64 || !std::all_of(t.id.begin(), t.id.end(), IsRuleNameChar))
+  if (!IsEventBridgeName(t.id))
     return r.Fail(f.find("id") ? *f.find("id") : node, f.PathOf("id"),
                   "must have 1 to 64 letters, digits, '.', '-' or '_', got " + Quote(t.id));
   int inputs = 0;
@@ -119,13 +99,35 @@ Result<RuleTargetConfig> ReadTarget(const yaml::Reader& r, const Node& node,
 
 }  // namespace
 
+bool IsEventBridgeName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
+  });
+}
+
+Result<std::string> ReadJsonDocument(const yaml::Reader& r, const Node& node,
+                                     const std::string& path, bool object_only) {
+  Json doc;
+  if (node.is_scalar() && node.type() == yaml::ScalarType::kString) {
+    auto parsed = Json::Parse(node.text());
+    if (!parsed.ok()) return r.Fail(node, path, "is not valid JSON: " + parsed.error().message);
+    doc = std::move(*parsed);
+  } else {
+    WHARF_TRY(doc, r.ToJson(node, path));
+  }
+  if (object_only && !doc.is_object())
+    return r.Fail(node, path, "must be a JSON object (a mapping), got " + node.Describe());
+  return doc.Dump();
+}
+
 Status ReadRules(const yaml::Reader& r, const Node& node, const std::string& path,
                  std::map<std::string, RuleConfig>& rules) {
   WHARF_TRY(yaml::Fields names, r.AnyMap(node, path));
   for (const yaml::Member& m : node.members()) {
     const std::string& name = m.key.text();
     std::string at = names.PathOf(name);
-    if (name.empty() || name.size() > 64 || !std::all_of(name.begin(), name.end(), IsRuleNameChar))
+    if (!IsEventBridgeName(name))
       return r.Fail(m.key, at, "a rule's name has 1 to 64 letters, digits, '.', '-' or '_'");
     WHARF_TRY(yaml::Fields f,
               r.Map(m.value, at, {"description", "event_pattern", "enabled", "targets"}));

@@ -13,30 +13,11 @@ namespace {
 
 using yaml::Node;
 
-// EventBridge Scheduler's names: [0-9a-zA-Z-_.]+, 1 to 64 characters.
-bool IsScheduleNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-' || c == '_';
-}
-
 Result<std::string> NonEmpty(const yaml::Reader& r, const Node& node, const std::string& path,
                              std::string_view what) {
   WHARF_TRY(std::string text, r.String(node, path));
   if (text.empty()) return r.Fail(node, path, "must not be empty: " + std::string(what));
   return text;
-}
-
-// The target's input: YAML, or a string of JSON text. Any JSON value; kept as JSON text.
-Result<std::string> ReadInput(const yaml::Reader& r, const Node& node, const std::string& path) {
-  Json doc;
-  if (node.is_scalar() && node.type() == yaml::ScalarType::kString) {
-    auto parsed = Json::Parse(node.text());
-    if (!parsed.ok()) return r.Fail(node, path, "is not valid JSON: " + parsed.error().message);
-    doc = std::move(*parsed);
-  } else {
-    WHARF_TRY(doc, r.ToJson(node, path));
-  }
-  return doc.Dump();
 }
 
 }  // namespace
@@ -47,8 +28,7 @@ Status ReadSchedules(const yaml::Reader& r, const Node& node, const std::string&
   for (const yaml::Member& m : node.members()) {
     const std::string& name = m.key.text();
     std::string at = names.PathOf(name);
-    if (name.empty() || name.size() > 64 ||
-        !std::all_of(name.begin(), name.end(), IsScheduleNameChar))
+    if (!IsEventBridgeName(name))
       return r.Fail(m.key, at, "a schedule's name has 1 to 64 letters, digits, '.', '-' or '_'");
     WHARF_TRY(yaml::Fields f,
               r.Map(m.value, at, {"expression", "timezone", "enabled", "start", "end", "target"}));
@@ -88,7 +68,7 @@ Status ReadSchedules(const yaml::Reader& r, const Node& node, const std::string&
     WHARF_TRY(schedule.state_machine, NonEmpty(r, *machine, tf.PathOf("state_machine"),
                                                "a state machine of the project or an ARN"));
     if (const Node* input = tf.find("input")) {
-      WHARF_TRY(schedule.input, ReadInput(r, *input, tf.PathOf("input")));
+      WHARF_TRY(schedule.input, ReadJsonDocument(r, *input, tf.PathOf("input"), false));
     }
     schedules[name] = std::move(schedule);
   }

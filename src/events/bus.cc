@@ -67,24 +67,7 @@ bool ValidName(std::string_view name, size_t max) {
 // The rule as EventBridge's DescribeRule and ListTargetsByRule show it, in one document.
 Json RuleToJson(const RuleSpec& rule) {
   JsonArray targets;
-  for (const TargetSpec& t : rule.targets) {
-    std::vector<JsonMember> m = {{"Id", Json::String(t.id)}, {"Arn", Json::String(t.arn)}};
-    if (t.input.input) m.emplace_back("Input", Json::String(*t.input.input));
-    if (t.input.input_path) m.emplace_back("InputPath", Json::String(*t.input.input_path));
-    if (t.input.transformer) {
-      std::vector<JsonMember> paths;
-      for (const auto& [k, v] : t.input.transformer->paths) paths.emplace_back(k, Json::String(v));
-      m.emplace_back(
-          "InputTransformer",
-          Json::Object({{"InputPathsMap", Json::Object(std::move(paths))},
-                        {"InputTemplate", Json::String(t.input.transformer->input_template)}}));
-    }
-    m.emplace_back(
-        "RetryPolicy",
-        Json::Object({{"MaximumRetryAttempts", Json::Int(t.retry.maximum_retry_attempts)},
-                      {"MaximumEventAgeInSeconds", Json::Int(t.retry.maximum_event_age.count())}}));
-    targets.push_back(Json::Object(std::move(m)));
-  }
+  for (const TargetSpec& t : rule.targets) targets.push_back(TargetToJson(t));
   return Json::Object({{"Name", Json::String(rule.name)},
                        {"Description", Json::String(rule.description)},
                        {"EventPattern", Json::String(rule.event_pattern)},
@@ -174,6 +157,25 @@ Result<CompiledRule> Compile(const RuleSpec& rule) {
 }
 
 }  // namespace
+
+Json TargetToJson(const TargetSpec& t) {
+  std::vector<JsonMember> m = {{"Id", Json::String(t.id)}, {"Arn", Json::String(t.arn)}};
+  if (t.input.input) m.emplace_back("Input", Json::String(*t.input.input));
+  if (t.input.input_path) m.emplace_back("InputPath", Json::String(*t.input.input_path));
+  if (t.input.transformer) {
+    std::vector<JsonMember> paths;
+    for (const auto& [k, v] : t.input.transformer->paths) paths.emplace_back(k, Json::String(v));
+    std::vector<JsonMember> tr;
+    if (!paths.empty()) tr.emplace_back("InputPathsMap", Json::Object(std::move(paths)));
+    tr.emplace_back("InputTemplate", Json::String(t.input.transformer->input_template));
+    m.emplace_back("InputTransformer", Json::Object(std::move(tr)));
+  }
+  m.emplace_back(
+      "RetryPolicy",
+      Json::Object({{"MaximumRetryAttempts", Json::Int(t.retry.maximum_retry_attempts)},
+                    {"MaximumEventAgeInSeconds", Json::Int(t.retry.maximum_event_age.count())}}));
+  return Json::Object(std::move(m));
+}
 
 std::string DeliveryKey(std::string_view event_id, std::string_view rule,
                         std::string_view target_id) {

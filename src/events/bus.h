@@ -169,6 +169,10 @@ struct StoredEvent {
 Result<std::vector<StoredEvent>> PeekBusEvents(const std::string& path, int limit, int64_t after);
 Result<int64_t> PeekBusPosition(const std::string& path, std::string_view source);
 
+// A target as EventBridge's ListTargetsByRule shows it (and as the bus stores it): Id, Arn,
+// Input / InputPath / InputTransformer, RetryPolicy.
+Json TargetToJson(const TargetSpec& target);
+
 // The idempotency key of (event id, rule, target): the rule's name (cut to 47 characters), '-',
 // and 32 hex digits of a SHA-256 of the three; a valid Step Functions execution name.
 std::string DeliveryKey(std::string_view event_id, std::string_view rule,
