@@ -198,8 +198,7 @@ TimePoint EventsService::Now() const {
 }
 
 Result<Json> EventsService::Handle(std::string_view action, const Json& request) const {
-  using Action = Result<Json> (EventsService::*)(const Json&) const;
-  static const std::map<std::string, Action, std::less<>> kActions = {
+  static const sfn::ActionTable<EventsService> kActions = {
       {"PutRule", &EventsService::PutRule},
       {"DescribeRule", &EventsService::DescribeRule},
       {"ListRules", &EventsService::ListRules},
@@ -215,14 +214,7 @@ Result<Json> EventsService::Handle(std::string_view action, const Json& request)
       {"ListDeadLetters", &EventsService::ListDeadLetters},
       {"ReplayDeadLetter", &EventsService::ReplayDeadLetter},
   };
-  if (!request.is_object())
-    return MakeError("SerializationException", "The request body must be a JSON object.");
-  auto it = kActions.find(action);
-  if (it == kActions.end())
-    return MakeError(
-        "UnknownOperationException",
-        "wharf does not implement the EventBridge action '" + std::string(action) + "'.");
-  Result<Json> r = (this->*(it->second))(request);
+  Result<Json> r = sfn::Dispatch(*this, kActions, "EventBridge", action, request);
   if (!r.ok() && r.error().code == "StoreFailure")
     return MakeError("InternalException", r.error().message);
   return r;

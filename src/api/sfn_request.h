@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,5 +76,25 @@ Json TracingConfigurationOf(const Json& config);
 // The store's codes are AWS's where AWS has one; the rest become AWS's InternalFailure (a failed
 // database) or ValidationException (an argument the store refused).
 Error FromStore(Error e);
+
+// Runs the handler `actions` has for `action` on `service`: the JSON protocols' common part. A
+// body that is not an object is SerializationException; an action not in the table is
+// UnknownOperationException, naming `service_name` ("the Step Functions action 'X'").
+template <typename Service>
+using ActionTable =
+    std::map<std::string, Result<Json> (Service::*)(const Json&) const, std::less<>>;
+
+template <typename Service>
+Result<Json> Dispatch(const Service& service, const ActionTable<Service>& actions,
+                      std::string_view service_name, std::string_view action, const Json& request) {
+  if (!request.is_object())
+    return MakeError("SerializationException", "The request body must be a JSON object.");
+  auto it = actions.find(action);
+  if (it == actions.end())
+    return MakeError("UnknownOperationException", "wharf does not implement the " +
+                                                      std::string(service_name) + " action '" +
+                                                      std::string(action) + "'.");
+  return (service.*(it->second))(request);
+}
 
 }  // namespace wharf::api::sfn

@@ -45,8 +45,7 @@ std::string SfnService::DefaultRoleArn() const {
 }
 
 Result<Json> SfnService::Handle(std::string_view action, const Json& request) const {
-  using Action = Result<Json> (SfnService::*)(const Json&) const;
-  static const std::map<std::string, Action, std::less<>> kActions = {
+  static const sfn::ActionTable<SfnService> kActions = {
       {"CreateStateMachine", &SfnService::CreateStateMachine},
       {"UpdateStateMachine", &SfnService::UpdateStateMachine},
       {"DescribeStateMachine", &SfnService::DescribeStateMachine},
@@ -65,14 +64,7 @@ Result<Json> SfnService::Handle(std::string_view action, const Json& request) co
       {"SendTaskHeartbeat", &SfnService::SendTaskHeartbeat},
       {"StartSyncExecution", &SfnService::StartSyncExecution},
   };
-  if (!request.is_object())
-    return MakeError("SerializationException", "The request body must be a JSON object.");
-  auto it = kActions.find(action);
-  if (it == kActions.end())
-    return MakeError(
-        "UnknownOperationException",
-        "wharf does not implement the Step Functions action '" + std::string(action) + "'.");
-  Result<Json> r = (this->*(it->second))(request);
+  Result<Json> r = sfn::Dispatch(*this, kActions, "Step Functions", action, request);
   if (!r.ok()) return sfn::FromStore(std::move(r).error());
   return r;
 }

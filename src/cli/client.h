@@ -172,4 +172,11 @@ int ReportError(const Error& error);
 // "2024-01-02T03:04:05.678Z" from epoch seconds as the API sends them; "" when `t` is no number.
 std::string FormatApiTime(const Json* t);
 
+// A string member, or "" when absent or not a string.
+std::string Str(const Json& object, std::string_view key);
+// Writes `text` and a newline to stdout.
+void PrintLine(const std::string& text);
+// Prints `rows` (the first is the header) as columns two spaces apart. REQUIRES: !rows.empty().
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
 }  // namespace wharf::cli

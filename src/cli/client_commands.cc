@@ -15,9 +15,6 @@
 
 namespace wharf::cli {
 
-namespace {
-
-// A string member, or "" when absent or not a string.
 std::string Str(const Json& object, std::string_view key) {
   const Json* v = object.find(key);
   return v && v->is_string() ? v->as_string() : "";
@@ -27,6 +24,22 @@ void PrintLine(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
 }
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  for (auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    PrintLine(line);
+  }
+}
+
+namespace {
 
 // Parses the arguments and makes the client; on failure prints the message and sets `exit_code`.
 struct Invocation {
@@ -238,17 +251,7 @@ int ExecutionsCommand(const std::vector<std::string>& args) {
     }
     rows.push_back(std::move(row));
   }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  for (auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    PrintLine(line);
-  }
+  PrintTable(rows);
   return 0;
 }
 

@@ -19,16 +19,6 @@ Result<Json> CallEvents(const SfnClient& client, std::string_view action, const 
   return client.CallService("AWSEvents", "events", "application/x-amz-json-1.1", action, request);
 }
 
-std::string Str(const Json& object, std::string_view key) {
-  const Json* v = object.find(key);
-  return v && v->is_string() ? v->as_string() : "";
-}
-
-void PrintLine(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fputc('\n', stdout);
-}
-
 // A positive integer argument, or nullopt.
 std::optional<int64_t> PositiveNumber(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
@@ -99,17 +89,7 @@ int DeadLettersCommand(const std::vector<std::string>& args) {
                     attempts && attempts->is_int() ? std::to_string(attempts->as_int()) : "?",
                     Str(d, "EventId"), Str(d, "Reason")});
   }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  for (auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    PrintLine(line);
-  }
+  PrintTable(rows);
   return 0;
 }
 
