@@ -28,15 +28,93 @@ struct Edge {
 };
 
 // The transitions of one state on one field.
+// What Match reads (field, index) comes first, in one cache line; the edges serve Add and Remove.
 struct FieldOut {
-  uint32_t field = 0;                                            // a PathNode index
-  std::unordered_map<std::string, std::unique_ptr<Edge>> edges;  // by FieldCondition::EncodeValues
+  uint32_t field = 0;  // a PathNode index
   ValueIndex index;
+  std::unordered_map<std::string, std::unique_ptr<Edge>> edges;  // by FieldCondition::EncodeValues
 };
 
+// The slots of the rules whose branch ends in a state (with repeats): the first in place, since
+// most states end one rule or none, and reading it then costs no second cache miss.
+class RuleList {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  bool empty() const { return first_ == kNone; }
+  void Add(uint32_t slot) {
+    if (first_ == kNone) {
+      first_ = slot;
+    } else {
+      more_.push_back(slot);
+    }
+  }
+  void Remove(uint32_t slot) {  // REQUIRES: present
+    if (first_ == slot) {
+      if (more_.empty()) {
+        first_ = kNone;
+      } else {
+        first_ = more_.back();
+        more_.pop_back();
+      }
+      return;
+    }
+    more_.erase(std::find(more_.begin(), more_.end(), slot));
+  }
+  void AppendTo(std::vector<uint32_t>& out) const {
+    if (first_ == kNone) return;
+    out.push_back(first_);
+    out.insert(out.end(), more_.begin(), more_.end());
+  }
+
+ private:
+  uint32_t first_ = kNone;
+  std::vector<uint32_t> more_;
+};
+
+// A state's fields, the first in place: most states have one, and Match then reads the state,
+// its field and its small value index from one or two adjacent cache lines.
+class OutList {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const FieldOut& operator[](size_t i) const { return i == 0 ? first_ : more_[i - 1]; }
+  FieldOut& operator[](size_t i) { return i == 0 ? first_ : more_[i - 1]; }
+  FieldOut* Find(uint32_t field) {
+    for (size_t i = 0; i < size_; ++i) {
+      if ((*this)[i].field == field) return &(*this)[i];
+    }
+    return nullptr;
+  }
+  FieldOut& Add(uint32_t field) {
+    FieldOut& o = size_ == 0 ? first_ : more_.emplace_back();
+    ++size_;
+    o.field = field;
+    return o;
+  }
+  void Erase(FieldOut* o) {  // REQUIRES: one of this list's, its edges gone
+    if (o == &first_) {
+      if (more_.empty()) {
+        first_ = FieldOut{};
+      } else {
+        first_ = std::move(more_.back());
+        more_.pop_back();
+      }
+    } else {
+      more_.erase(more_.begin() + (o - more_.data()));
+    }
+    --size_;
+  }
+
+ private:
+  uint32_t size_ = 0;
+  FieldOut first_;
+  std::vector<FieldOut> more_;
+};
+
+// What Match reads first -- the first rule, the fields -- comes first.
 struct State {
-  std::vector<FieldOut> out;
-  std::vector<uint32_t> rules;  // slots of the rules whose branch ends here (with repeats)
+  RuleList rules;
+  OutList out;
 };
 
 // Child nodes by key: a short list searched in place, with a hash index once it grows.
@@ -123,7 +201,12 @@ struct Scratch {
   std::vector<Item> stack;
   std::vector<StateId> targets;
   std::vector<uint32_t> found;
-  std::vector<uint32_t> stamps;  // stamps[state] == generation: reached with no array constraint
+  // The states reached with no array constraint: a short list searched in place while an event
+  // reaches few states (most do; the list stays in the first-level cache), then stamps[state] ==
+  // generation, an array over all states that costs a cache miss per state at thousands of rules.
+  std::vector<StateId> seen;
+  bool spilled = false;
+  std::vector<uint32_t> stamps;
   // leaves[field_from[f], field_to[f]) are the values of field f when field_stamps[f] ==
   // generation (f is a PathNode index).
   std::vector<uint32_t> field_stamps, field_from, field_to;
@@ -145,18 +228,20 @@ Scratch& ThreadScratch() {
 }  // namespace
 
 struct Matcher::Impl {
-  std::vector<std::unique_ptr<State>> states;
+  // By value, so that reaching a state is one memory access (the states are what a match walks).
+  std::vector<State> states;
   std::vector<StateId> free_states;
   std::vector<PathNode> paths;
   std::vector<uint32_t> free_paths;
   std::vector<std::unique_ptr<Rule>> rules;  // by slot
+  std::vector<std::string> rule_ids;         // by slot, apart from the rules: what Match reads
   std::vector<uint32_t> free_rules;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots;
   size_t live_states = 1;
   size_t live_fields = 0;
 
   Impl() {
-    states.push_back(std::make_unique<State>());
+    states.emplace_back();
     paths.emplace_back();
   }
 
@@ -165,16 +250,15 @@ struct Matcher::Impl {
     if (!free_states.empty()) {
       StateId id = free_states.back();
       free_states.pop_back();
-      states[id] = std::make_unique<State>();
       return id;
     }
-    states.push_back(std::make_unique<State>());
+    states.emplace_back();
     return static_cast<StateId>(states.size() - 1);
   }
 
   void FreeState(StateId id) {
-    assert(states[id]->out.empty() && states[id]->rules.empty());
-    states[id].reset();
+    assert(states[id].out.empty() && states[id].rules.empty());
+    states[id] = State{};
     free_states.push_back(id);
     --live_states;
   }
@@ -221,13 +305,6 @@ struct Matcher::Impl {
     }
   }
 
-  static FieldOut* FindOut(State& s, uint32_t field) {
-    for (auto& o : s.out) {
-      if (o.field == field) return &o;
-    }
-    return nullptr;
-  }
-
   void Add(std::string_view id, const Pattern& pattern) {
     uint32_t slot;
     if (!free_rules.empty()) {
@@ -236,6 +313,7 @@ struct Matcher::Impl {
     } else {
       slot = static_cast<uint32_t>(rules.size());
       rules.emplace_back();
+      rule_ids.emplace_back();
     }
     auto rule = std::make_unique<Rule>();
     rule->id = std::string(id);
@@ -244,28 +322,26 @@ struct Matcher::Impl {
       StateId s = kRoot;
       for (const FieldCondition& f : branch.fields) {
         uint32_t field = InternPath(f.path);
-        FieldOut* out = FindOut(*states[s], field);
-        if (out == nullptr) {
-          states[s]->out.emplace_back();
-          out = &states[s]->out.back();
-          out->field = field;
-        }
+        FieldOut* out = states[s].out.Find(field);
+        if (out == nullptr) out = &states[s].out.Add(field);
         std::string key = f.EncodeValues();
         auto& edge = out->edges[key];
         if (!edge) {
           edge = std::make_unique<Edge>();
           edge->values = f.values;
-          edge->next = NewState();
+          edge->next = NewState();  // may move the states, and `out` with them; the edge stays
+          out = states[s].out.Find(field);
           for (const ValueMatcher& m : edge->values) out->index.Add(m, edge->next);
         }
         ++edge->refs;
         rb.steps.push_back(Step{s, field, std::move(key)});
         s = edge->next;
       }
-      states[s]->rules.push_back(slot);
+      states[s].rules.Add(slot);
       rb.end = s;
       rule->branches.push_back(std::move(rb));
     }
+    rule_ids[slot] = rule->id;
     rules[slot] = std::move(rule);
     slots.emplace(std::string(id), slot);
   }
@@ -277,13 +353,13 @@ struct Matcher::Impl {
     slots.erase(it);
     std::unique_ptr<Rule> rule = std::move(rules[slot]);
     free_rules.push_back(slot);
+    rule_ids[slot].clear();
     for (const RuleBranch& rb : rule->branches) {
-      auto& ends = states[rb.end]->rules;
-      ends.erase(std::find(ends.begin(), ends.end(), slot));
+      states[rb.end].rules.Remove(slot);
       // From the deepest edge up: an edge no branch uses any more takes its (now empty) state.
       for (auto step = rb.steps.rbegin(); step != rb.steps.rend(); ++step) {
-        State& from = *states[step->from];
-        FieldOut* out = FindOut(from, step->field);
+        State& from = states[step->from];
+        FieldOut* out = from.out.Find(step->field);
         auto e = out->edges.find(step->edge_key);
         Edge& edge = *e->second;
         if (--edge.refs == 0) {
@@ -291,7 +367,7 @@ struct Matcher::Impl {
           FreeState(edge.next);
           out->edges.erase(e);
           if (out->edges.empty()) {
-            from.out.erase(from.out.begin() + (out - from.out.data()));
+            from.out.Erase(out);
           }
         }
         ReleasePath(step->field);
@@ -376,13 +452,29 @@ struct Matcher::Impl {
 
     // States reached under array constraints are remembered with them.
     std::set<std::pair<StateId, ArrayPath>> constrained;
+    sc.seen.clear();
+    sc.spilled = false;
+    auto first_visit = [&sc, gen](StateId t) {
+      constexpr size_t kSeenList = 32;
+      if (!sc.spilled) {
+        if (std::find(sc.seen.begin(), sc.seen.end(), t) != sc.seen.end()) return false;
+        sc.seen.push_back(t);
+        if (sc.seen.size() < kSeenList) return true;
+        for (StateId s : sc.seen) sc.stamps[s] = gen;
+        sc.spilled = true;
+        return true;
+      }
+      if (sc.stamps[t] == gen) return false;
+      sc.stamps[t] = gen;
+      return true;
+    };
     auto push = [&](StateId t, const ArrayPath& arrays) {
       if (arrays.empty()) {
-        if (sc.stamps[t] == gen) return;
-        sc.stamps[t] = gen;
+        if (!first_visit(t)) return;
       } else if (!constrained.emplace(t, arrays).second) {
         return;
       }
+      __builtin_prefetch(&states[t]);
       sc.stack.push_back(Item{t, arrays});
     };
     push(kRoot, {});
@@ -390,10 +482,10 @@ struct Matcher::Impl {
       Item item = std::move(sc.stack.back());
       sc.stack.pop_back();
       if (stats != nullptr) ++stats->states;
-      const State& state = *states[item.state];
-      sc.found.insert(sc.found.end(), state.rules.begin(), state.rules.end());
-      for (const FieldOut& fo : state.out) {
-        const FieldOut* out = &fo;
+      const State& state = states[item.state];
+      state.rules.AppendTo(sc.found);
+      for (size_t o = 0; o < state.out.size(); ++o) {
+        const FieldOut* out = &state.out[o];
         const Leaf* first = nullptr;
         const Leaf* last = nullptr;
         if (sc.field_stamps[out->field] == gen) {
@@ -427,7 +519,7 @@ struct Matcher::Impl {
     sc.found.erase(std::unique(sc.found.begin(), sc.found.end()), sc.found.end());
     std::vector<std::string> ids;
     ids.reserve(sc.found.size());
-    for (uint32_t slot : sc.found) ids.push_back(rules[slot]->id);
+    for (uint32_t slot : sc.found) ids.push_back(rule_ids[slot]);
     std::sort(ids.begin(), ids.end());
     return ids;
   }

@@ -45,10 +45,12 @@ void StringTable<V>::Reindex() {
   size_t size = 16;
   while (size < 2 * slots_.size()) size *= 2;
   index_.assign(size, 0);
+  filter_.assign(size / 16, 0);
   for (size_t s = 0; s < slots_.size(); ++s) {
     size_t i = slots_[s].hash & (size - 1);
     while (index_[i] != 0) i = (i + 1) & (size - 1);
     index_[i] = Entry(slots_[s].hash, s);
+    Mark(slots_[s].hash);
   }
 }
 
@@ -84,6 +86,7 @@ void StringTable<V>::Add(std::string_view key, V v) {
     size_t i = hash & mask;
     while (index_[i] != 0) i = (i + 1) & mask;
     index_[i] = Entry(hash, slots_.size() - 1);
+    Mark(hash);
   }
   auto at = std::lower_bound(lengths_.begin(), lengths_.end(), std::make_pair(key.size(), 0ul));
   if (at != lengths_.end() && at->first == key.size()) {
@@ -131,30 +134,28 @@ void StringTable<V>::Remove(std::string_view key, const V& v) {
 
 template <typename K>
 void IntervalIndex<K>::Add(const Entry& e) {
-  auto at = std::upper_bound(entries_.begin(), entries_.end(), e,
-                             [](const Entry& a, const Entry& b) { return a.low < b.low; });
-  entries_.insert(at, e);
-  max_high_.resize(entries_.size());
-  Rebuild(0, entries_.size());
+  auto at = std::upper_bound(nodes_.begin(), nodes_.end(), e.low,
+                             [](const K& low, const Node& n) { return low < n.e.low; });
+  nodes_.insert(at, Node{e, K{}});
+  Rebuild(0, nodes_.size());
 }
 
 template <typename K>
 void IntervalIndex<K>::Remove(const Entry& e) {
-  auto at = std::find(entries_.begin(), entries_.end(), e);
-  if (at == entries_.end()) return;
-  entries_.erase(at);
-  max_high_.resize(entries_.size());
-  Rebuild(0, entries_.size());
+  auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const Node& n) { return n.e == e; });
+  if (at == nodes_.end()) return;
+  nodes_.erase(at);
+  Rebuild(0, nodes_.size());
 }
 
 template <typename K>
 K IntervalIndex<K>::Rebuild(size_t l, size_t r) {
   if (l >= r) return K{};
   size_t mid = l + (r - l) / 2;
-  K m = entries_[mid].high;
+  K m = nodes_[mid].e.high;
   if (l < mid) m = std::max(m, Rebuild(l, mid));
   if (mid + 1 < r) m = std::max(m, Rebuild(mid + 1, r));
-  max_high_[mid] = m;
+  nodes_[mid].max_high = m;
   return m;
 }
 
@@ -201,12 +202,31 @@ const IpAddress* EventValue::Ip() const {
 using Direction = StringTable<StateId>::Direction;
 
 struct ValueIndex::Strings {
+  // Which tables hold keys (kExact << 0 ...): Collect reads this line and then only those tables.
+  enum : uint8_t {
+    kExact = 1,
+    kExactIc = 2,
+    kPrefix = 4,
+    kPrefixIc = 8,
+    kSuffix = 16,
+    kSuffixIc = 32,
+    kWildcards = 64,
+    kIgnoreCase = kExactIc | kPrefixIc | kSuffixIc,
+  };
+  uint8_t used = 0;
   StringTable<StateId> exact, exact_ic;
   StringTable<StateId> prefix{Direction::kForward}, prefix_ic{Direction::kForward};
   StringTable<StateId> suffix{Direction::kBackward}, suffix_ic{Direction::kBackward};
   // wildcards by their literal start (the text before the first '*')
   StringTable<std::pair<const Wildcard*, StateId>> wildcards{
       StringTable<std::pair<const Wildcard*, StateId>>::Direction::kForward};
+
+  void Refresh() {
+    used = (exact.empty() ? 0 : kExact) | (exact_ic.empty() ? 0 : kExactIc) |
+           (prefix.empty() ? 0 : kPrefix) | (prefix_ic.empty() ? 0 : kPrefixIc) |
+           (suffix.empty() ? 0 : kSuffix) | (suffix_ic.empty() ? 0 : kSuffixIc) |
+           (wildcards.empty() ? 0 : kWildcards);
+  }
 };
 
 struct ValueIndex::Numbers {
@@ -238,6 +258,17 @@ struct ValueIndex::AnythingButs {
   void Collect(const EventValue& v, std::vector<StateId>& out) const;
 };
 
+// The tables of an index past kSmall matchers. Each part is allocated when a value of its kind is
+// added, so that an index holding one kind of value (the usual case) touches little memory.
+struct ValueIndex::Big {
+  size_t count = 0;  // matchers held (not counting {"exists": false})
+  std::vector<StateId> exists;
+  std::unique_ptr<Strings> strings;
+  std::unique_ptr<Numbers> numbers;
+  std::unique_ptr<Addresses> addresses;  // also booleans and null
+  std::unique_ptr<AnythingButs> anything_buts;
+};
+
 ValueIndex::ValueIndex() = default;
 ValueIndex::~ValueIndex() = default;
 ValueIndex::ValueIndex(ValueIndex&&) noexcept = default;
@@ -265,170 +296,274 @@ void EraseFromMap(Map& map, const NumberKey& key, const V& v) {
   if (it->second.empty()) map.erase(it);
 }
 
-}  // namespace
+// Whether a matcher of this kind can accept a value of this type, known without reading it.
+bool Possible(Op op, Json::Kind kind) {
+  switch (op) {
+    case Op::kString:
+    case Op::kPrefix:
+    case Op::kPrefixIgnoreCase:
+    case Op::kSuffix:
+    case Op::kSuffixIgnoreCase:
+    case Op::kEqualsIgnoreCase:
+    case Op::kWildcard:
+    case Op::kCidr:
+      return kind == Json::Kind::kString;
+    case Op::kNumber:
+    case Op::kNumeric:
+      return kind == Json::Kind::kInt || kind == Json::Kind::kDouble;
+    case Op::kBool:
+      return kind == Json::Kind::kBool;
+    case Op::kNull:
+      return kind == Json::Kind::kNull;
+    default:
+      return true;
+  }
+}
 
-ValueIndex::Strings& ValueIndex::strings() { return Make(strings_); }
-ValueIndex::Numbers& ValueIndex::numbers() { return Make(numbers_); }
-ValueIndex::Addresses& ValueIndex::addresses() { return Make(addresses_); }
-ValueIndex::AnythingButs& ValueIndex::anything_buts() { return Make(anything_buts_); }
-
-void ValueIndex::Add(const ValueMatcher& m, StateId t) {
+// ValueMatcher::Matches for a value present in the event, with what EventValue computed once:
+// the value folded for the ignore-case forms, its address, its number keys.
+bool Accepts(const ValueMatcher& m, const EventValue& v) {
+  const Json& json = *v.json;
   switch (m.op) {
     case Op::kString:
-      strings().exact.Add(m.text, t);
-      return;
+      return json.is_string() && json.as_string() == m.text;
     case Op::kNumber:
-      numbers().equal[m.numbers[0]].push_back(t);
-      return;
-    case Op::kBool:
-      (m.flag ? addresses().true_ : addresses().false_).push_back(t);
-      return;
-    case Op::kNull:
-      addresses().null_.push_back(t);
-      return;
-    case Op::kPrefix:
-      strings().prefix.Add(m.text, t);
-      return;
+      return json.is_number() && v.number == m.numbers[0];
     case Op::kPrefixIgnoreCase:
-      strings().prefix_ic.Add(m.text, t);
-      return;
-    case Op::kSuffix:
-      strings().suffix.Add(m.text, t);
-      return;
+      return json.is_string() && v.Folded().s().starts_with(m.text);
     case Op::kSuffixIgnoreCase:
-      strings().suffix_ic.Add(m.text, t);
-      return;
+      return json.is_string() && v.Folded().s().ends_with(m.text);
     case Op::kEqualsIgnoreCase:
-      strings().exact_ic.Add(m.text, t);
-      return;
-    case Op::kWildcard:
-      strings().wildcards.Add(m.wildcards[0].pieces[0], {&m.wildcards[0], t});
-      return;
+      return json.is_string() && v.Folded().s() == m.text;
     case Op::kNumeric:
-      numbers().ranges.Add({m.low, m.high, m.low_open, m.high_open, t});
-      return;
-    case Op::kCidr:
-      (m.ip_low.v6 ? addresses().ipv6 : addresses().ipv4)
-          .Add({m.ip_low.bits, m.ip_high.bits, false, false, t});
-      return;
-    case Op::kExists:
-      exists_.push_back(t);
-      return;
-    case Op::kAbsent:
-      absent_.push_back(t);
-      return;
+      return v.range && (m.low_open ? *v.range > m.low : *v.range >= m.low) &&
+             (m.high_open ? *v.range < m.high : *v.range <= m.high);
+    case Op::kCidr: {
+      const IpAddress* ip = json.is_string() ? v.Ip() : nullptr;
+      return ip != nullptr && ip->v6 == m.ip_low.v6 && ip->bits >= m.ip_low.bits &&
+             ip->bits <= m.ip_high.bits;
+    }
+    case Op::kAnythingButNumbers:
+      return !json.is_number() ||
+             std::find(m.numbers.begin(), m.numbers.end(), v.number) == m.numbers.end();
+    case Op::kAnythingButIgnoreCase:
+      return !json.is_string() ||
+             std::find(m.texts.begin(), m.texts.end(), v.Folded().s()) == m.texts.end();
     default:
-      anything_buts().Add(m, t);
+      return m.Matches(json);
   }
+}
+
+}  // namespace
+
+void ValueIndex::Add(const ValueMatcher& m, StateId t) {
+  if (m.op == Op::kAbsent) {
+    absent_.push_back(t);
+    return;
+  }
+  if (!big_) {
+    if (small_count_ < kSmall) {
+      small_[small_count_++] = Entry{&m, t, m.op};
+      return;
+    }
+    big_ = std::make_unique<Big>();
+    for (uint32_t i = 0; i < small_count_; ++i) AddToBig(*small_[i].m, small_[i].target);
+    small_count_ = 0;
+  }
+  AddToBig(m, t);
 }
 
 void ValueIndex::Remove(const ValueMatcher& m, StateId t) {
+  if (m.op == Op::kAbsent) {
+    EraseOne(absent_, t);
+    return;
+  }
+  if (!big_) {
+    Entry* end = small_ + small_count_;
+    Entry* at =
+        std::find_if(small_, end, [&](const Entry& e) { return e.m == &m && e.target == t; });
+    if (at != end) {
+      std::copy(at + 1, end, at);
+      --small_count_;
+    }
+    return;
+  }
+  RemoveFromBig(m, t);
+  if (big_->count == 0) big_.reset();  // empty: small again
+}
+
+void ValueIndex::AddToBig(const ValueMatcher& m, StateId t) {
+  Big& b = *big_;
+  ++b.count;
   switch (m.op) {
     case Op::kString:
-      strings().exact.Remove(m.text, t);
-      return;
+      Make(b.strings).exact.Add(m.text, t);
+      break;
     case Op::kNumber:
-      EraseFromMap(numbers().equal, m.numbers[0], t);
-      return;
+      Make(b.numbers).equal[m.numbers[0]].push_back(t);
+      break;
     case Op::kBool:
-      EraseOne(m.flag ? addresses().true_ : addresses().false_, t);
-      return;
+      (m.flag ? Make(b.addresses).true_ : Make(b.addresses).false_).push_back(t);
+      break;
     case Op::kNull:
-      EraseOne(addresses().null_, t);
-      return;
+      Make(b.addresses).null_.push_back(t);
+      break;
     case Op::kPrefix:
-      strings().prefix.Remove(m.text, t);
-      return;
+      Make(b.strings).prefix.Add(m.text, t);
+      break;
     case Op::kPrefixIgnoreCase:
-      strings().prefix_ic.Remove(m.text, t);
-      return;
+      Make(b.strings).prefix_ic.Add(m.text, t);
+      break;
     case Op::kSuffix:
-      strings().suffix.Remove(m.text, t);
-      return;
+      Make(b.strings).suffix.Add(m.text, t);
+      break;
     case Op::kSuffixIgnoreCase:
-      strings().suffix_ic.Remove(m.text, t);
-      return;
+      Make(b.strings).suffix_ic.Add(m.text, t);
+      break;
     case Op::kEqualsIgnoreCase:
-      strings().exact_ic.Remove(m.text, t);
-      return;
+      Make(b.strings).exact_ic.Add(m.text, t);
+      break;
     case Op::kWildcard:
-      strings().wildcards.Remove(m.wildcards[0].pieces[0], {&m.wildcards[0], t});
-      return;
+      Make(b.strings).wildcards.Add(m.wildcards[0].pieces[0], {&m.wildcards[0], t});
+      break;
     case Op::kNumeric:
-      numbers().ranges.Remove({m.low, m.high, m.low_open, m.high_open, t});
-      return;
+      Make(b.numbers).ranges.Add({m.low, m.high, m.low_open, m.high_open, t});
+      break;
     case Op::kCidr:
-      (m.ip_low.v6 ? addresses().ipv6 : addresses().ipv4)
-          .Remove({m.ip_low.bits, m.ip_high.bits, false, false, t});
-      return;
+      (m.ip_low.v6 ? Make(b.addresses).ipv6 : Make(b.addresses).ipv4)
+          .Add({m.ip_low.bits, m.ip_high.bits, false, false, t});
+      break;
     case Op::kExists:
-      EraseOne(exists_, t);
-      return;
-    case Op::kAbsent:
-      EraseOne(absent_, t);
-      return;
+      b.exists.push_back(t);
+      break;
     default:
-      anything_buts().Remove(m, t);
+      Make(b.anything_buts).Add(m, t);
   }
+  if (b.strings) b.strings->Refresh();
+}
+
+void ValueIndex::RemoveFromBig(const ValueMatcher& m, StateId t) {
+  Big& b = *big_;
+  --b.count;
+  switch (m.op) {
+    case Op::kString:
+      Make(b.strings).exact.Remove(m.text, t);
+      break;
+    case Op::kNumber:
+      EraseFromMap(Make(b.numbers).equal, m.numbers[0], t);
+      break;
+    case Op::kBool:
+      EraseOne(m.flag ? Make(b.addresses).true_ : Make(b.addresses).false_, t);
+      break;
+    case Op::kNull:
+      EraseOne(Make(b.addresses).null_, t);
+      break;
+    case Op::kPrefix:
+      Make(b.strings).prefix.Remove(m.text, t);
+      break;
+    case Op::kPrefixIgnoreCase:
+      Make(b.strings).prefix_ic.Remove(m.text, t);
+      break;
+    case Op::kSuffix:
+      Make(b.strings).suffix.Remove(m.text, t);
+      break;
+    case Op::kSuffixIgnoreCase:
+      Make(b.strings).suffix_ic.Remove(m.text, t);
+      break;
+    case Op::kEqualsIgnoreCase:
+      Make(b.strings).exact_ic.Remove(m.text, t);
+      break;
+    case Op::kWildcard:
+      Make(b.strings).wildcards.Remove(m.wildcards[0].pieces[0], {&m.wildcards[0], t});
+      break;
+    case Op::kNumeric:
+      Make(b.numbers).ranges.Remove({m.low, m.high, m.low_open, m.high_open, t});
+      break;
+    case Op::kCidr:
+      (m.ip_low.v6 ? Make(b.addresses).ipv6 : Make(b.addresses).ipv4)
+          .Remove({m.ip_low.bits, m.ip_high.bits, false, false, t});
+      break;
+    case Op::kExists:
+      EraseOne(b.exists, t);
+      break;
+    default:
+      Make(b.anything_buts).Remove(m, t);
+  }
+  if (b.strings) b.strings->Refresh();
 }
 
 void ValueIndex::Collect(const EventValue& v, std::vector<StateId>& out) const {
+  if (big_) {
+    CollectFromBig(v, out);
+    return;
+  }
+  const Json::Kind kind = v.json->kind();
+  for (uint32_t i = 0; i < small_count_; ++i) {
+    const Entry& e = small_[i];
+    if (Possible(e.op, kind) && Accepts(*e.m, v)) out.push_back(e.target);
+  }
+}
+
+void ValueIndex::CollectFromBig(const EventValue& v, std::vector<StateId>& out) const {
+  const Big& b = *big_;
   auto add = [&out](const std::vector<StateId>& targets) {
     for (StateId t : targets) out.push_back(t);
   };
   auto add1 = [&out](StateId t) { out.push_back(t); };
   const Json& json = *v.json;
-  add(exists_);  // {"exists": true}: any value present
+  add(b.exists);  // {"exists": true}: any value present
   switch (json.kind()) {
     case Json::Kind::kString: {
-      if (strings_) {
-        const Strings& t = *strings_;
+      if (b.strings) {
+        const Strings& t = *b.strings;
         const HashedText& h = v.Text();
-        t.exact.Exact(h, add1);
-        t.prefix.KeysStarting(h, add1);
-        t.suffix.KeysEnding(h, add1);
-        if (!t.exact_ic.empty() || !t.prefix_ic.empty() || !t.suffix_ic.empty()) {
+        if (t.used & Strings::kExact) t.exact.Exact(h, add1);
+        if (t.used & Strings::kPrefix) t.prefix.KeysStarting(h, add1);
+        if (t.used & Strings::kSuffix) t.suffix.KeysEnding(h, add1);
+        if (t.used & Strings::kIgnoreCase) {
           const HashedText& f = v.Folded();
-          t.exact_ic.Exact(f, add1);
-          t.prefix_ic.KeysStarting(f, add1);
-          t.suffix_ic.KeysEnding(f, add1);
+          if (t.used & Strings::kExactIc) t.exact_ic.Exact(f, add1);
+          if (t.used & Strings::kPrefixIc) t.prefix_ic.KeysStarting(f, add1);
+          if (t.used & Strings::kSuffixIc) t.suffix_ic.KeysEnding(f, add1);
         }
-        t.wildcards.KeysStarting(h, [&](const auto& entry) {
-          if (entry.first->Matches(h.s())) out.push_back(entry.second);
-        });
-      }
-      if (addresses_ && (!addresses_->ipv4.empty() || !addresses_->ipv6.empty())) {
-        if (const IpAddress* ip = v.Ip()) {
-          (ip->v6 ? addresses_->ipv6 : addresses_->ipv4).Stab(ip->bits, [&](StateId t) {
-            out.push_back(t);
+        if (t.used & Strings::kWildcards) {
+          t.wildcards.KeysStarting(h, [&](const auto& entry) {
+            if (entry.first->Matches(h.s())) out.push_back(entry.second);
           });
+        }
+      }
+      const Addresses* a = b.addresses.get();
+      if (a != nullptr && (!a->ipv4.empty() || !a->ipv6.empty())) {
+        if (const IpAddress* ip = v.Ip()) {
+          (ip->v6 ? a->ipv6 : a->ipv4).Stab(ip->bits, [&](StateId t) { out.push_back(t); });
         }
       }
       break;
     }
     case Json::Kind::kInt:
     case Json::Kind::kDouble: {
-      if (!numbers_) break;
-      if (!numbers_->equal.empty()) {
-        auto it = numbers_->equal.find(v.number);
-        if (it != numbers_->equal.end()) add(it->second);
+      const Numbers* n = b.numbers.get();
+      if (n == nullptr) break;
+      if (!n->equal.empty()) {
+        auto it = n->equal.find(v.number);
+        if (it != n->equal.end()) add(it->second);
       }
       // "Numeric matching works with values that are JSON numbers", within +-5e9 (User Guide).
-      if (v.range && !numbers_->ranges.empty()) {
-        numbers_->ranges.Stab(*v.range, [&](StateId t) { out.push_back(t); });
+      if (v.range && !n->ranges.empty()) {
+        n->ranges.Stab(*v.range, [&](StateId t) { out.push_back(t); });
       }
       break;
     }
     case Json::Kind::kBool:
-      if (addresses_) add(json.as_bool() ? addresses_->true_ : addresses_->false_);
+      if (b.addresses) add(json.as_bool() ? b.addresses->true_ : b.addresses->false_);
       break;
     case Json::Kind::kNull:
-      if (addresses_) add(addresses_->null_);
+      if (b.addresses) add(b.addresses->null_);
       break;
     default:
       break;
   }
-  if (anything_buts_) anything_buts_->Collect(v, out);
+  if (b.anything_buts) b.anything_buts->Collect(v, out);
 }
 
 void ValueIndex::AnythingButs::Add(const ValueMatcher& m, StateId t) {

@@ -135,8 +135,20 @@ class StringTable {
   }
   // index_ entries: (high 32 bits of the hash) << 32 | (slot number + 1); 0 is free.
   static uint64_t Entry(uint64_t hash, size_t slot) { return (hash & ~0xFFFFFFFFull) | (slot + 1); }
+  // A bit per hash, 1/16 the size of the index: most probes are for keys that are not there, and
+  // the filter, small enough to stay in the CPU caches, turns most of them away without touching
+  // the index.
+  bool MayHold(uint64_t hash) const {
+    size_t bit = (hash >> 32) & (filter_.size() * 64 - 1);
+    return (filter_[bit / 64] >> (bit % 64)) & 1;
+  }
+  void Mark(uint64_t hash) {
+    size_t bit = (hash >> 32) & (filter_.size() * 64 - 1);
+    filter_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
   template <typename Fn>
   void Find(uint64_t hash, std::string_view key, Fn& fn) const {
+    if (!MayHold(hash)) return;
     size_t mask = index_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       uint64_t e = index_[i];
@@ -158,6 +170,7 @@ class StringTable {
   std::vector<Slot> slots_;
   std::string keys_;                                // the keys' bytes, one after another
   std::vector<uint64_t> index_;                     // power-of-two size, at most half full
+  std::vector<uint64_t> filter_;                    // index_.size() * 4 bits (MayHold)
   std::vector<std::pair<size_t, size_t>> lengths_;  // (key length, number of keys), sorted
   size_t max_length_ = 0;                           // of the keys
 };
@@ -175,20 +188,27 @@ class IntervalIndex {
   };
   void Add(const Entry& e);
   void Remove(const Entry& e);
-  bool empty() const { return entries_.empty(); }
+  bool empty() const { return nodes_.empty(); }
   template <typename Fn>
   void Stab(K x, Fn&& fn) const {
-    Stab(0, entries_.size(), x, fn);
+    Stab(0, nodes_.size(), x, fn);
   }
 
  private:
+  // An entry with the largest high end of its subtree, side by side: a step of the search reads
+  // one node.
+  struct Node {
+    Entry e;
+    K max_high;
+  };
   template <typename Fn>
   void Stab(size_t l, size_t r, K x, Fn& fn) const {
     while (l < r) {
       size_t mid = l + (r - l) / 2;
-      if (max_high_[mid] < x) return;
+      const Node& n = nodes_[mid];
+      if (n.max_high < x) return;
       Stab(l, mid, x, fn);
-      const Entry& e = entries_[mid];
+      const Entry& e = n.e;
       if (e.low > x) return;  // the right half starts even higher
       if ((e.low_open ? x > e.low : x >= e.low) && (e.high_open ? x < e.high : x <= e.high)) {
         fn(e.target);
@@ -198,8 +218,7 @@ class IntervalIndex {
   }
   K Rebuild(size_t l, size_t r);
 
-  std::vector<Entry> entries_;
-  std::vector<K> max_high_;
+  std::vector<Node> nodes_;  // sorted by low end
 };
 
 // An event value with what the indexes need from it, computed once per value. The Matcher keeps
@@ -221,10 +240,14 @@ struct EventValue {
   const IpAddress* Ip() const;
 };
 
-// Each part is allocated when a value of its kind is added, so that an index holding one kind of
-// value (the usual case) is small and Collect touches little memory.
+// An index starts small: up to kSmall matchers are kept in one short list and each is checked in
+// turn, which touches one or two cache lines. Most indexes stay small -- the states after a rule's
+// first narrow test usually hold one condition of one rule -- and with thousands of rules the
+// cache misses of reaching an index's parts, not the comparisons, are the cost of a match. Past
+// kSmall the matchers move to tables, each part allocated when a value of its kind is added.
 class ValueIndex {
  public:
+  static constexpr size_t kSmall = 3;
   ValueIndex();
   ~ValueIndex();
   ValueIndex(ValueIndex&&) noexcept;
@@ -237,22 +260,28 @@ class ValueIndex {
   void Collect(const EventValue& v, std::vector<StateId>& out) const;
   // The targets of {"exists": false}, taken when the event has no value for the field.
   const std::vector<StateId>& absent() const { return absent_; }
+  bool small() const { return big_ == nullptr; }  // for tests
 
  private:
+  struct Entry {
+    const ValueMatcher* m;
+    StateId target;
+    ValueMatcher::Op op;  // m->op, here so that a value of another type does not read *m
+  };
   struct Strings;
   struct Numbers;
   struct Addresses;
   struct AnythingButs;
-  Strings& strings();
-  Numbers& numbers();
-  Addresses& addresses();
-  AnythingButs& anything_buts();
+  struct Big;
+  void AddToBig(const ValueMatcher& m, StateId target);
+  void RemoveFromBig(const ValueMatcher& m, StateId target);
+  void CollectFromBig(const EventValue& v, std::vector<StateId>& out) const;
 
-  std::vector<StateId> exists_, absent_;
-  std::unique_ptr<Strings> strings_;
-  std::unique_ptr<Numbers> numbers_;
-  std::unique_ptr<Addresses> addresses_;  // also booleans and null
-  std::unique_ptr<AnythingButs> anything_buts_;
+  // Collect reads big_, small_count_ and small_: the first 64 bytes.
+  std::unique_ptr<Big> big_;
+  uint32_t small_count_ = 0;
+  Entry small_[kSmall] = {};  // while small: every matcher but {"exists": false}
+  std::vector<StateId> absent_;
 };
 
 }  // namespace wharf::events::internal

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "events/matcher_index.h"
+
 namespace wharf::events {
 namespace {
 
@@ -156,6 +158,69 @@ TEST(MatcherPattern, WorkDoesNotGrowWithTheRules) {
 
 // --- Random patterns and events against the brute-force evaluator -----------------------------
 
+// Event values and value matchers of every kind, for the random rules and events.
+const std::vector<std::string> kScalars = {R"("aws.transfer")",
+                                           R"("aws.s3")",
+                                           R"("x")",
+                                           R"("xy")",
+                                           R"("Xy")",
+                                           R"("abc")",
+                                           R"("a.csv")",
+                                           R"("b.CSV")",
+                                           R"("10.0.0.5")",
+                                           R"("2001:db8::1")",
+                                           R"("")",
+                                           "0",
+                                           "1",
+                                           "5",
+                                           "5.0",
+                                           "5.5",
+                                           "100",
+                                           "-3",
+                                           "1e10",
+                                           "true",
+                                           "false",
+                                           "null"};
+
+const std::vector<std::string> kMatcherTexts = {R"("aws.transfer")",
+                                                R"("x")",
+                                                R"("")",
+                                                "5",
+                                                "5.5",
+                                                "1e10",
+                                                "true",
+                                                "null",
+                                                R"({"prefix": "a"})",
+                                                R"({"prefix": ""})",
+                                                R"({"prefix": "aws."})",
+                                                R"({"prefix": {"equals-ignore-case": "X"}})",
+                                                R"({"suffix": ".csv"})",
+                                                R"({"suffix": {"equals-ignore-case": ".csv"}})",
+                                                R"({"suffix": "y"})",
+                                                R"({"equals-ignore-case": "xy"})",
+                                                R"({"wildcard": "*"})",
+                                                R"({"wildcard": "a*"})",
+                                                R"({"wildcard": "*.csv"})",
+                                                R"({"wildcard": "x*y"})",
+                                                R"({"wildcard": "*s*"})",
+                                                R"({"anything-but": "x"})",
+                                                R"({"anything-but": ["x", "aws.s3"]})",
+                                                R"({"anything-but": 5})",
+                                                R"({"anything-but": [0, 100]})",
+                                                R"({"anything-but": {"prefix": "aws."}})",
+                                                R"({"anything-but": {"suffix": ".csv"}})",
+                                                R"({"anything-but": {"equals-ignore-case": "XY"}})",
+                                                R"({"anything-but": {"wildcard": "*.csv"}})",
+                                                R"({"numeric": [">", 0]})",
+                                                R"({"numeric": [">=", 1, "<", 100]})",
+                                                R"({"numeric": ["<=", 5]})",
+                                                R"({"numeric": ["=", 5]})",
+                                                R"({"numeric": [">", -10, "<=", 5.5]})",
+                                                R"({"cidr": "10.0.0.0/8"})",
+                                                R"({"cidr": "2001:db8::/32"})",
+                                                R"({"exists": true})",
+                                                R"({"exists": false})"};
+
 class Gen {
  public:
   explicit Gen(uint32_t seed) : rng_(seed) {}
@@ -164,31 +229,7 @@ class Gen {
   size_t Below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
 
-  std::string Scalar() {
-    static const std::vector<std::string> kValues = {R"("aws.transfer")",
-                                                     R"("aws.s3")",
-                                                     R"("x")",
-                                                     R"("xy")",
-                                                     R"("Xy")",
-                                                     R"("abc")",
-                                                     R"("a.csv")",
-                                                     R"("b.CSV")",
-                                                     R"("10.0.0.5")",
-                                                     R"("2001:db8::1")",
-                                                     R"("")",
-                                                     "0",
-                                                     "1",
-                                                     "5",
-                                                     "5.0",
-                                                     "5.5",
-                                                     "100",
-                                                     "-3",
-                                                     "1e10",
-                                                     "true",
-                                                     "false",
-                                                     "null"};
-    return Pick(kValues);
-  }
+  std::string Scalar() { return Pick(kScalars); }
 
   std::string Value() {
     if (!Chance(0.25)) return Scalar();
@@ -231,48 +272,7 @@ class Gen {
     return out + "}";
   }
 
-  std::string ValueText() {
-    static const std::vector<std::string> kMatchers = {
-        R"("aws.transfer")",
-        R"("x")",
-        R"("")",
-        "5",
-        "5.5",
-        "1e10",
-        "true",
-        "null",
-        R"({"prefix": "a"})",
-        R"({"prefix": ""})",
-        R"({"prefix": "aws."})",
-        R"({"prefix": {"equals-ignore-case": "X"}})",
-        R"({"suffix": ".csv"})",
-        R"({"suffix": {"equals-ignore-case": ".csv"}})",
-        R"({"suffix": "y"})",
-        R"({"equals-ignore-case": "xy"})",
-        R"({"wildcard": "*"})",
-        R"({"wildcard": "a*"})",
-        R"({"wildcard": "*.csv"})",
-        R"({"wildcard": "x*y"})",
-        R"({"wildcard": "*s*"})",
-        R"({"anything-but": "x"})",
-        R"({"anything-but": ["x", "aws.s3"]})",
-        R"({"anything-but": 5})",
-        R"({"anything-but": [0, 100]})",
-        R"({"anything-but": {"prefix": "aws."}})",
-        R"({"anything-but": {"suffix": ".csv"}})",
-        R"({"anything-but": {"equals-ignore-case": "XY"}})",
-        R"({"anything-but": {"wildcard": "*.csv"}})",
-        R"({"numeric": [">", 0]})",
-        R"({"numeric": [">=", 1, "<", 100]})",
-        R"({"numeric": ["<=", 5]})",
-        R"({"numeric": ["=", 5]})",
-        R"({"numeric": [">", -10, "<=", 5.5]})",
-        R"({"cidr": "10.0.0.0/8"})",
-        R"({"cidr": "2001:db8::/32"})",
-        R"({"exists": true})",
-        R"({"exists": false})"};
-    return Pick(kMatchers);
-  }
+  std::string ValueText() { return Pick(kMatcherTexts); }
 
   std::string List() {
     std::string out = "[";
@@ -438,6 +438,99 @@ TEST(MatcherPattern, ConcurrentMatchesAgree) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+// A value index checks up to kSmall matchers one by one and moves them to tables past that. Every
+// set of 1 to kSmall matchers (random, of every kind) must find, for every kind of event value,
+// the targets that the same matchers find once in tables.
+TEST(MatcherPattern, SmallIndexesAgreeWithTables) {
+  using internal::EventValue;
+  using internal::StateId;
+  using internal::ValueIndex;
+  std::vector<ValueMatcher> all;
+  for (const std::string& text : kMatcherTexts) {
+    auto p = Pattern::Compile(R"({"f": [)" + text + "]}");
+    ASSERT_TRUE(p.ok()) << text;
+    all.push_back(p->branches()[0].fields[0].values[0]);
+  }
+  std::vector<Json> values;
+  for (const std::string& text : kScalars) values.push_back(J(text));
+  // Fillers make the second index hold its matchers in tables; they match none of the values.
+  auto filler = Pattern::Compile(R"({"f": ["not one of the values"]})");
+  ASSERT_TRUE(filler.ok());
+  const ValueMatcher& fill = filler->branches()[0].fields[0].values[0];
+  constexpr StateId kFillTarget = 999;
+  std::mt19937 rng(5);
+  size_t found = 0;
+  for (int round = 0; round < 2000; ++round) {
+    size_t n = 1 + rng() % ValueIndex::kSmall;
+    ValueIndex small, tables;
+    for (size_t i = 0; i < n; ++i) {
+      const ValueMatcher& m = all[rng() % all.size()];
+      small.Add(m, static_cast<StateId>(i));
+      tables.Add(m, static_cast<StateId>(i));
+    }
+    while (tables.small()) tables.Add(fill, kFillTarget);
+    ASSERT_TRUE(small.small());
+    ASSERT_FALSE(tables.small());
+    EventValue v;
+    for (const Json& value : values) {
+      std::vector<StateId> a, b;
+      v.Reset(&value);
+      small.Collect(v, a);
+      v.Reset(&value);
+      tables.Collect(v, b);
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      ASSERT_EQ(a, b) << "round " << round << ", value " << value.Dump();
+      found += a.size();
+    }
+  }
+  EXPECT_GT(found, 1000u);
+}
+
+// Indexes grow past kSmall and shrink back as rules come and go; the matches must stay those of
+// the brute-force evaluator throughout.
+TEST(MatcherPattern, AgreesWithTheBruteForceEvaluatorWhileRulesComeAndGo) {
+  Gen gen(99);
+  std::map<std::string, Pattern> live;
+  Matcher m;
+  std::vector<Json> events;
+  for (int i = 0; i < 60; ++i) events.push_back(J(gen.Event()));
+  int next = 0;
+  size_t matched = 0;
+  for (int round = 0; round < 12; ++round) {
+    // Odd rounds remove most rules, even rounds add many.
+    if (round % 2 == 0) {
+      for (int i = 0; i < 80; ++i) {
+        std::string id = "p" + std::to_string(next++);
+        auto p = Pattern::Compile(gen.PatternText());
+        ASSERT_TRUE(p.ok());
+        m.Add(id, *p);
+        live.insert_or_assign(id, std::move(*p));
+      }
+    } else {
+      for (auto it = live.begin(); it != live.end();) {
+        if (gen.Chance(0.8)) {
+          ASSERT_TRUE(m.Remove(it->first));
+          it = live.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    ASSERT_EQ(m.size(), live.size());
+    for (const Json& event : events) {
+      Ids want;
+      for (const auto& [id, p] : live) {
+        if (p.Matches(event)) want.push_back(id);
+      }
+      Ids got = m.Match(event);
+      matched += got.size();
+      ASSERT_EQ(got, want) << "round " << round << ", event " << event.Dump();
+    }
+  }
+  EXPECT_GT(matched, 200u);
 }
 
 }  // namespace
