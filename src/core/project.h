@@ -196,8 +196,9 @@ struct FtpServerConfig {
   std::string private_key;
   bool allow_active = false;  // PORT and EPRT (the server connects to the client)
   std::chrono::seconds idle_timeout = kDefaultIdleTimeout;
-  // In clear, how long the end of an upload's data waits for the control connection to show
-  // the client is still there (see FtpServerOptions::upload_end_grace); 0 to 1,000 ms.
+  // In clear, how long an upload whose 226 the client's TCP acknowledged waits, with no command
+  // from the client, for a reset before it is committed (see
+  // FtpServerOptions::upload_end_grace); 0 to 1,000 ms.
   std::chrono::milliseconds upload_end_grace{5};
   std::string where;
 };

@@ -43,6 +43,16 @@ class UploadImpl final : public Upload {
     return {};
   }
 
+  Status Seal() override {
+    if (finished_) {
+      if (failure_) return *failure_;
+      return Err(objects::errc::kInvalidArgument, "the upload of " + virtual_path_ + " is over");
+    }
+    Status sealed = writer_->Seal();
+    if (!sealed.ok()) return Drop(sealed.error());
+    return {};
+  }
+
   Result<objects::ObjectMeta> Finish(bool ok) override {
     if (finished_) {
       if (failure_) return *failure_;

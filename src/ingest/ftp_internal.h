@@ -17,6 +17,7 @@
 #include <thread>
 #include <tuple>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -43,6 +44,9 @@ inline constexpr auto kDataConnectTimeout = std::chrono::seconds(30);
 inline constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 inline constexpr auto kShutdownTimeout = std::chrono::seconds(2);
 inline constexpr auto kLoginTimeout = std::chrono::seconds(60);
+// How often, at most, a plain upload answered 226 looks whether the client's TCP acknowledged
+// the reply (the first looks come sooner: 1, 2, 4... ms).
+inline constexpr auto kReceiptPollMax = std::chrono::milliseconds(20);
 
 // A TCP connection, with TLS after Handshake. One read and one write may be in progress at a
 // time.
@@ -175,6 +179,9 @@ struct FtpServer::Impl {
   std::optional<ftp::asio::ip::address_v4> public_address;
   std::string server_id;
   std::atomic<size_t> sessions{0};
+  // Sessions whose plain upload was answered 226 and awaits proof that the client received it
+  // (Session::ReceiveFile); Stop resolves them. Network thread only, and Stop after joining it.
+  std::unordered_set<ftp::Session*> pending_uploads;
   // Everything above outlives the sessions' coroutines, which Stop destroys with the io_context
   // (an open upload is then finished as failed by its destructor).
   std::unique_ptr<ftp::ssl::context> tls;
@@ -204,13 +211,23 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session();
 
   asio::awaitable<void> Run();
+  // At the server's Stop, with the network thread stopped: an upload answered 226 and waiting
+  // for proof of its receipt is committed when the client's TCP acknowledged the 226, and
+  // failed otherwise.
+  void ResolvePendingAtStop();
 
  private:
   struct Transfer {
     std::unique_ptr<Channel> data;
-    bool aborted = false;
+    bool aborted = false;  // by ABOR, the end of the command loop, or the idle timeout
     std::string abort_reason;
+    // A plain upload answered 226, not yet committed (ReceiveFile), and whether a command came
+    // since.
+    bool pending = false;
+    bool command_arrived = false;
   };
+  // What the client's TCP did with everything written on the control connection.
+  enum class Delivery { kUnacknowledged, kAcknowledged, kLost };
   using Handler = asio::awaitable<void> (Session::*)(std::string_view arg);
 
   // --- control connection (ftp_session.cc) ---
@@ -300,6 +317,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Whether the client is gone: the control connection closed or reset (a killed client closes
   // both its connections; the data connection's end may be seen first).
   bool ControlGone();
+  Delivery ReplyDelivery();
+  // After a plain upload's 226: waits for proof that the client received it. Returns why there
+  // is none ("" when there is).
+  asio::awaitable<std::string> AwaitReceipt(Transfer& transfer);
 
   FtpServer::Impl& server_;
   Channel control_;
@@ -325,6 +346,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Transfer> transfer_;  // the running transfer
   asio::steady_timer transfer_done_;    // cancelled when it ends
+  asio::steady_timer transfer_wake_;    // cancelled when a pending upload has news to look at
+  Upload* pending_upload_ = nullptr;    // while registered in server_.pending_uploads
+  std::string pending_path_;
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point last_activity_;
   bool closing_ = false;         // the command loop is over

@@ -232,9 +232,13 @@ void FtpServer::Stop() {
   // The workers finish what they run (it may still reference a session's coroutine); then the
   // sessions' coroutines are destroyed, those waiting for a worker with the pool and the others
   // with the io_context's queue: an upload still open is finished as failed by its destructor
-  // and stores nothing.
+  // and stores nothing (one whose commit was queued for a worker and not run included).
   s.pool->stop();
   s.pool->join();
+  // Uploads answered 226 and waiting for proof that the client got it: stored when the client's
+  // TCP acknowledged the 226, failed otherwise.
+  std::vector<ftp::Session*> pending(s.pending_uploads.begin(), s.pending_uploads.end());
+  for (ftp::Session* session : pending) session->ResolvePendingAtStop();
   s.pool.reset();
   s.acceptor.reset();
   s.ioc.reset();

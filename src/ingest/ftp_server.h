@@ -25,9 +25,16 @@
 //     end-of-line translation). Data moves in 256 KiB buffers. RETR honours REST (REST STREAM).
 //     STOR streams into the store and commits the object only when the data connection ended
 //     cleanly: a connection reset or broken, a TLS connection closed without its close_notify,
-//     an ABOR, or a control connection gone before the end (a killed client; in clear this is
-//     a heuristic, see upload_end_grace) fails the upload with PARTIAL_UPLOAD and stores
-//     nothing. STOR after REST > 0 is refused with 554 (objects
+//     an ABOR, or a control connection gone before the end fails the upload with
+//     PARTIAL_UPLOAD and stores nothing. In clear, a killed client's data connection ends with
+//     a FIN as a finished one does; so the file is made durable, the 226 sent, and the object
+//     committed only once the client is known to have received the 226: its TCP acknowledged
+//     the reply and no reset followed (a command came, the client closed the connection in
+//     order, or upload_end_grace passed). A reset, or the control connection's end with the
+//     226 unacknowledged, fails the upload as above. The next command waits for that answer,
+//     so a client that lists after an upload sees its file. If the commit itself fails after
+//     the 226 (the index transaction; the bytes are already on the disk), the upload is
+//     logged and recorded as failed. STOR after REST > 0 is refused with 554 (objects
 //     are written whole); APPE to a file that does not exist is a STOR, to one that exists 554.
 //   - Listings: LIST (ls -l style, options such as -la ignored), NLST, MLSD and MLST; SIZE, MDTM;
 //     MFMT is accepted but cannot change a stored object's time, so its reply gives the time the
@@ -74,12 +81,11 @@ struct FtpServerOptions {
   const Clock* clock = nullptr;  // event times; nullptr: the system clock
   int worker_threads = 2;        // for blocking work: hashing passwords, the object store
   int max_sessions = 500;        // control connections at once; more are refused with 421
-  // How long the end of a plain (not TLS) upload waits for the control connection to close
-  // before the file is committed. In clear, a client killed mid-upload closes its data
-  // connection just as a finished one does; its control connection closes at the same moment,
-  // but may be seen up to a few milliseconds later on a busy machine. Each upload's 226 comes
-  // this much later. With 0 only a control connection already seen closed counts, so a killed
-  // client's partial file is stored whenever its data connection's end is seen first.
+  // Plain (not TLS) uploads: how long a client that idles after its 226 was acknowledged by its
+  // TCP is given to reset the control connection before the file is committed. Linux resets a
+  // socket closed with unread bytes; a client killed just as the 226 arrived does that at once.
+  // A command, or the client's orderly close, commits without this wait; so do the idle
+  // timeout and Stop, once the 226 was acknowledged. 0: commit as soon as it is acknowledged.
   std::chrono::milliseconds upload_end_grace{5};
   // One line per notable thing (a login, a refused login, a failed transfer). Called from the
   // server's threads. Default: nothing is logged.

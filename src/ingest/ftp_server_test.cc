@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -89,6 +90,19 @@ class RawClient {
     if (fd_ >= 0) ::close(fd_);
   }
   const std::pair<int, std::string>& greeting() const { return greeting_; }
+
+  // Waits (up to 10 s) until the server's next reply is in the socket, not reading it.
+  bool WaitUnread() {
+    if (!buffer_.empty()) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 10000) == 1;
+  }
+  // Closes the control connection, as a client that exits or is killed does: with bytes unread,
+  // Linux sends a reset instead of a FIN.
+  void Close() {
+    ::close(fd_);
+    fd_ = -1;
+  }
 
   static int Connect(uint16_t port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -644,7 +658,8 @@ TEST_F(FtpServerTest, DataConnectionResetMidStorLeavesNothing) {
 }
 
 TEST_F(FtpServerTest, KilledClientMidUploadLeavesNothing) {
-  // A longer grace than the default: the test must hold on a machine busy with other builds.
+  // A longer settle time than the default, as a client killed just as its 226 arrived resets
+  // the connection a little later on a machine busy with other builds.
   FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 50ms; });
   WriteFile(Local("big.bin"), RandomBytes(8 * 1024 * 1024, 5));
   // curl sends slowly and is killed (-9) while the upload runs: both its connections close at
@@ -669,6 +684,142 @@ TEST_F(FtpServerTest, KilledClientMidUploadLeavesNothing) {
     EXPECT_EQ(CountTemp(store_->root()), 0u);
     EXPECT_NE(Log().find("upload of /" + name + " failed after"), std::string::npos) << Log();
   }
+}
+
+// In clear, a finished upload and a killed client's both end with the data connection's FIN;
+// what tells them apart is whether the client receives the 226. These clients send a whole file
+// and close the data connection in order, then do different things with the 226.
+
+TEST_F(FtpServerTest, AClientGoneWithThe226UnreadLeavesNothing) {
+  // A long settle time, so that only the reset can decide.
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 2s; });
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  int data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR unread.bin"), 150);
+  RawClient::Send(data, RandomBytes(100000, 21));
+  ::close(data);
+  // The 226 arrives and is never read: closing the socket now sends a reset.
+  ASSERT_TRUE(ftp.WaitUnread());
+  ftp.Close();
+  WaitIdle(server);
+  EXPECT_EQ(server.sessions(), 0u);
+  EXPECT_FALSE(store_->Head("alice/unread.bin").ok());
+  EXPECT_EQ(CountTemp(store_->root()), 0u);
+  EXPECT_FALSE(HasEvent("FTP Server File Upload Completed"));
+  EXPECT_NE(EventPayloads().find("\"failure-code\":\"PARTIAL_UPLOAD\""), std::string::npos)
+      << EventPayloads();
+  EXPECT_NE(Log().find("upload of /unread.bin failed after 100000 bytes: the control connection "
+                       "was reset before the client read the 226"),
+            std::string::npos)
+      << Log();
+}
+
+TEST_F(FtpServerTest, BothConnectionsClosedAtOnceLeaveNothing) {
+  // As a killed client's: the data connection first (the order the server may see them in),
+  // then the control connection at once, before the 226 can arrive.
+  FtpServer& server = Start();
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "both" + std::to_string(i) + ".bin";
+    auto ftp = std::make_unique<RawClient>(server.port());
+    ftp->Login("alice", kAlicePassword);
+    int data = ftp->OpenData();
+    ASSERT_GE(data, 0);
+    EXPECT_EQ(ftp->Code("STOR " + name), 150);
+    RawClient::Send(data, RandomBytes(50000, 30 + i));
+    ::close(data);
+    ftp->Close();
+    WaitIdle(server);
+    EXPECT_FALSE(store_->Head("alice/" + name).ok()) << name;
+    EXPECT_NE(Log().find("upload of /" + name + " failed after"), std::string::npos) << Log();
+  }
+  EXPECT_FALSE(HasEvent("FTP Server File Upload Completed"));
+  EXPECT_EQ(CountTemp(store_->root()), 0u);
+}
+
+TEST_F(FtpServerTest, AClientThatReadsThe226AndClosesWithoutQuitKeepsItsFile) {
+  // The settle time is long: the client's orderly close is what commits.
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 10s; });
+  std::string bytes = RandomBytes(100000, 22);
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  int data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR closed.bin"), 150);
+  RawClient::Send(data, bytes);
+  ::close(data);
+  auto reply = ftp.Read();
+  EXPECT_EQ(reply.first, 226) << reply.second;
+  ftp.Close();
+  WaitIdle(server);  // at most 2 s
+  EXPECT_EQ(server.sessions(), 0u);
+  auto head = store_->Head("alice/closed.bin");
+  ASSERT_TRUE(head.ok()) << Log();
+  EXPECT_EQ(head->etag, Md5Hex(bytes));
+  EXPECT_TRUE(HasEvent("FTP Server File Upload Completed"));
+  EXPECT_FALSE(HasEvent("FTP Server File Upload Failed"));
+}
+
+TEST_F(FtpServerTest, AClientThatReadsThe226AndIdlesKeepsItsFile) {
+  // The default settle time; the client sends nothing more and keeps the connection open: its
+  // TCP acknowledges the 226 (a delayed ACK comes within 40 to 200 ms), and then the file is in.
+  FtpServer& server = Start();
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  int data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR idle.bin"), 150);
+  RawClient::Send(data, RandomBytes(20000, 23));
+  ::close(data);
+  EXPECT_EQ(ftp.Read().first, 226);
+  auto start = std::chrono::steady_clock::now();
+  bool stored = false;
+  while (!stored && std::chrono::steady_clock::now() - start < 2s) {
+    stored = store_->Head("alice/idle.bin").ok();
+    if (!stored) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(stored) << Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(ftp.Code("NOOP"), 200);
+  EXPECT_EQ(ftp.Code("QUIT"), 221);
+}
+
+TEST_F(FtpServerTest, ACommandAfterThe226WaitsForTheCommit) {
+  // A long settle time: the command itself is the proof, and it sees the file.
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 10s; });
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "next" + std::to_string(i) + ".bin";
+    int data = ftp.OpenData();
+    ASSERT_GE(data, 0);
+    EXPECT_EQ(ftp.Code("STOR " + name), 150);
+    RawClient::Send(data, std::string(1000 + i, 'n'));
+    ::close(data);
+    EXPECT_EQ(ftp.Read().first, 226);
+    EXPECT_EQ(ftp.Command("SIZE " + name).second, fmt::format("213 {}\n", 1000 + i));
+  }
+  EXPECT_EQ(ftp.Code("QUIT"), 221);
+}
+
+TEST_F(FtpServerTest, StopCommitsAnUploadWhose226WasAcknowledged) {
+  // The settle time outlasts the test: only Stop resolves the uploads.
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 60s; });
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  int data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR acked.bin"), 150);
+  RawClient::Send(data, std::string(3000, 'a'));
+  ::close(data);
+  EXPECT_EQ(ftp.Read().first, 226);
+  std::this_thread::sleep_for(500ms);  // the client's delayed ACK has gone out
+  EXPECT_FALSE(store_->Head("alice/acked.bin").ok());
+  server.Stop();
+  EXPECT_TRUE(store_->Head("alice/acked.bin").ok()) << Log();
+  EXPECT_NE(Log().find("upload of /acked.bin stored at the server's stop"), std::string::npos)
+      << Log();
 }
 
 TEST_F(FtpServerTest, StopDuringAnUploadStoresNothing) {

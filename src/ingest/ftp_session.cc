@@ -42,6 +42,7 @@ Session::Session(FtpServer::Impl& server, tcp::socket socket)
       control_(std::move(socket)),
       session_id_(NewSessionId()),
       transfer_done_(*server.ioc),
+      transfer_wake_(*server.ioc),
       watchdog_(*server.ioc) {
   error_code ec;
   // Replies are small and each one waits for the last: Nagle's algorithm would hold a reply
@@ -54,7 +55,10 @@ Session::Session(FtpServer::Impl& server, tcp::socket socket)
   Touch();
 }
 
-Session::~Session() { server_.sessions.fetch_sub(1); }
+Session::~Session() {
+  server_.pending_uploads.erase(this);
+  server_.sessions.fetch_sub(1);
+}
 
 void Session::Log(std::string_view line) const {
   // What a client typed (a user name) may hold control characters: they never reach the log.
@@ -86,8 +90,14 @@ asio::awaitable<void> Session::Run() {
     Command command = ParseCommand(*line);
     if (command.verb.empty()) continue;
     if (transfer_) {
-      // RFC 959 section 4.1.3: ABOR during a transfer ends it (426 from the transfer, then 226).
-      if (command.verb == "ABOR") {
+      if (transfer_->pending) {
+        // An upload answered 226 waits for proof that the client got the reply: a command that
+        // came after it is one. (An ABOR now finds the transfer over and gets its own 226.)
+        transfer_->command_arrived = true;
+        transfer_wake_.cancel();
+      } else if (command.verb == "ABOR") {
+        // RFC 959 section 4.1.3: ABOR during a transfer ends it (426 from the transfer, then
+        // 226).
         AbortTransfer("the client sent ABOR");
         co_await WaitTransfer();
         co_await Reply(226, "ABOR command successful.");

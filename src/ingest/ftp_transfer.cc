@@ -1,5 +1,9 @@
 // FTP data connections (PASV, EPSV, PORT, EPRT) and transfers (RETR, STOR, APPE, LIST, NLST,
 // MLSD); see ftp_internal.h.
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -298,6 +302,7 @@ void Session::AbortTransfer(std::string reason) {
   transfer_->aborted = true;
   transfer_->abort_reason = std::move(reason);
   transfer_->data->Close();
+  transfer_wake_.cancel();
 }
 
 asio::awaitable<void> Session::WaitTransfer() {
@@ -316,6 +321,84 @@ bool Session::ControlGone() {
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return true;
   return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+Session::Delivery Session::ReplyDelivery() {
+  tcp::socket& socket = control_.socket();
+  if (!socket.is_open()) return Delivery::kLost;
+  int fd = socket.native_handle();
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return Delivery::kLost;
+  // Reset (a socket closed with unread bytes, or an orphaned one that bytes reached, answers
+  // with a reset): the connection is closed. The client's FIN leaves it in CLOSE_WAIT.
+  if (info.tcpi_state != TCP_ESTABLISHED && info.tcpi_state != TCP_CLOSE_WAIT) {
+    return Delivery::kLost;
+  }
+  int unacknowledged = 0;  // bytes sent and not yet acknowledged (or not yet sent)
+  if (::ioctl(fd, SIOCOUTQ, &unacknowledged) != 0) return Delivery::kLost;
+  return unacknowledged == 0 ? Delivery::kAcknowledged : Delivery::kUnacknowledged;
+}
+
+asio::awaitable<std::string> Session::AwaitReceipt(Transfer& transfer) {
+  // Linux answers bytes that reach a closed socket with a reset and never acknowledges them,
+  // and a socket closed with unread bytes sends a reset instead of a FIN. So the 226 was
+  // received by a live client when its bytes are acknowledged and no reset follows: a command
+  // after it, the client's FIN (it closed after reading everything), or `upload_end_grace` of
+  // quiet after the acknowledgement (a client that idles; its delayed ACK comes within 40 to
+  // 200 ms). A killed client's control connection is closed already when the 226 reaches it,
+  // or is closed with the reply unread: a reset, or a FIN with the reply unacknowledged.
+  const auto settle = server_.options.upload_end_grace;
+  auto poll = std::chrono::milliseconds(1);
+  std::optional<std::chrono::steady_clock::time_point> acked_at;
+  for (;;) {
+    Delivery delivery = ReplyDelivery();
+    if (delivery == Delivery::kLost) {
+      co_return "the control connection was reset before the client read the 226";
+    }
+    if (transfer.aborted) {
+      // The command loop ended: the client closed the control connection, or it idled out.
+      if (delivery == Delivery::kAcknowledged) co_return "";
+      co_return timed_out_ ? "the session was idle too long and the 226 was never acknowledged"
+                           : "the control connection closed before the client received the 226";
+    }
+    auto now = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point wake;
+    if (delivery == Delivery::kAcknowledged) {
+      if (transfer.command_arrived) co_return "";
+      if (!acked_at) acked_at = now;
+      if (now >= *acked_at + settle) co_return "";
+      wake = *acked_at + settle;
+    } else {
+      wake = now + poll;
+      poll = std::min<std::chrono::milliseconds>(poll * 2, kReceiptPollMax);
+    }
+    transfer_wake_.expires_at(wake);
+    co_await transfer_wake_.async_wait(kAwaitTuple);
+  }
+}
+
+void Session::ResolvePendingAtStop() {
+  if (pending_upload_ == nullptr) return;
+  Upload& upload = *pending_upload_;
+  pending_upload_ = nullptr;
+  server_.pending_uploads.erase(this);
+  if (ReplyDelivery() == Delivery::kAcknowledged) {
+    auto stored = upload.Finish(true);
+    if (stored.ok()) {
+      Log("upload of " + pending_path_ + " stored at the server's stop: the client had the 226");
+    } else {
+      Log(fmt::format("upload of {} was answered 226 but could not be stored: {}: {}",
+                      pending_path_, stored.error().code, stored.error().message));
+    }
+    return;
+  }
+  int64_t written = upload.written();
+  (void)upload.Finish(false);
+  Log(
+      fmt::format("upload of {} failed after {} bytes: the server stopped before the client "
+                  "acknowledged the 226; nothing was stored",
+                  pending_path_, written));
 }
 
 asio::awaitable<void> Session::SendText(std::shared_ptr<Transfer> transfer, std::string text) {
@@ -390,6 +473,7 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
 asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
                                            std::unique_ptr<Upload> upload, std::string path) {
   Channel& data = *transfer->data;
+  const bool tls = data.tls();
   Upload& target = *upload;
   auto executor = control_.socket().get_executor();
   // Two buffers: the store writes one while the socket fills the other. They start small (most
@@ -422,19 +506,22 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
       }
     }
     grow = grow || fill == filling.size();
+    // At the client's end of the data, the last write also seals the file: written, synced and
+    // in place, all that can fail for the disk's sake, before any 226.
+    const bool seal = end == asio::error::eof;
     if (fill > 0) {
       std::swap(filling, writing);
       const char* bytes = writing.data();
-      write.emplace(*server_.pool, executor,
-                    [&target, bytes, fill] { return target.Write(std::string_view(bytes, fill)); });
+      write.emplace(*server_.pool, executor, [&target, bytes, fill, seal] {
+        Status wrote = target.Write(std::string_view(bytes, fill));
+        if (wrote.ok() && seal) wrote = target.Seal();
+        return wrote;
+      });
+    } else if (seal) {
+      write.emplace(*server_.pool, executor, [&target] { return target.Seal(); });
     }
     if (end) break;
   }
-  // In clear, a killed client's connections both close at once, and their FINs may come in
-  // either order: when the data connection ends first, the control connection's end follows
-  // within microseconds on an idle machine, a few milliseconds on a busy one. A short grace,
-  // overlapping the last write, lets it be seen.
-  auto grace = asio::steady_timer(executor, server_.options.upload_end_grace);
   if (write) {
     Status wrote = co_await write->Get();
     if (!wrote.ok() && !write_error) write_error = wrote.error();
@@ -450,7 +537,8 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   }
   // The end of the data is the end of the file only when the client ended it: FIN in clear,
   // close_notify under TLS (a TLS connection closed without it is truncated), and the client
-  // still there (a killed client's connections both close; the data one may be seen first).
+  // still there (a killed client's connections both close; the data one may be seen first, and
+  // in clear its FIN looks like a finished upload's: see AwaitReceipt).
   std::string why;
   if (transfer->aborted) {
     why = transfer->abort_reason;
@@ -458,15 +546,8 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     why = end == ssl::error::stream_truncated
               ? "the TLS data connection closed without close_notify"
               : "the data connection broke: " + end.message();
-  } else {
-    if (!data.tls() && server_.options.upload_end_grace.count() > 0) {
-      co_await grace.async_wait(kAwaitTuple);
-    }
-    if (transfer->aborted) {
-      why = transfer->abort_reason;
-    } else if (ControlGone()) {
-      why = "the control connection closed before the upload ended";
-    }
+  } else if (ControlGone()) {
+    why = "the control connection closed before the upload ended";
   }
   if (!why.empty()) {
     data.Close();
@@ -478,15 +559,45 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     co_return;
   }
   co_await data.Shutdown();
-  auto stored = co_await Blocking([&target] { return target.Finish(true); });
-  if (!stored.ok()) {
-    ftp::Reply reply = ReplyForError(stored.error(), Operation::kCreate);
-    if (reply.code == 451) Log(stored.error().code + ": " + stored.error().message);
-    co_await EndTransfer(reply.code, reply.text);
+  if (tls) {
+    auto stored = co_await Blocking([&target] { return target.Finish(true); });
+    if (!stored.ok()) {
+      ftp::Reply reply = ReplyForError(stored.error(), Operation::kCreate);
+      if (reply.code == 451) Log(stored.error().code + ": " + stored.error().message);
+      co_await EndTransfer(reply.code, reply.text);
+      co_return;
+    }
+    co_await EndTransfer(
+        226, fmt::format("Transfer complete: {} bytes stored as {}.", stored->size, path));
     co_return;
   }
-  co_await EndTransfer(
-      226, fmt::format("Transfer complete: {} bytes stored as {}.", stored->size, path));
+
+  // In clear, the 226 goes out now and the file is committed once the client is known to have
+  // received it; a killed client never does (AwaitReceipt).
+  int64_t size = target.written();
+  co_await Reply(226, fmt::format("Transfer complete: {} bytes stored as {}.", size, path));
+  transfer->pending = true;
+  pending_upload_ = &target;
+  pending_path_ = path;
+  server_.pending_uploads.insert(this);
+  std::string refused = co_await AwaitReceipt(*transfer);
+  server_.pending_uploads.erase(this);
+  pending_upload_ = nullptr;
+  if (!refused.empty()) {
+    (void)co_await Blocking([&target] { return target.Finish(false); });
+    Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, size,
+                    refused));
+  } else {
+    auto stored = co_await Blocking([&target] { return target.Finish(true); });
+    if (!stored.ok()) {
+      // The client was told 226: rare once the file is sealed (the index transaction failed).
+      // Finish recorded the Upload Failed event with the reason when it could.
+      Log(fmt::format("upload of {} was answered 226 but could not be stored: {}: {}", path,
+                      stored.error().code, stored.error().message));
+    }
+  }
+  transfer_.reset();
+  transfer_done_.cancel();
 }
 
 // --- transfer commands ----------------------------------------------------------------------

@@ -97,6 +97,11 @@ class LocalWriter final : public ObjectWriter {
   Status Write(std::string_view bytes) override {
     if (state_ != State::kOpen) return Finished();
     if (failure_) return *failure_;
+    if (sealed_) {
+      return MakeError(errc::kInvalidArgument,
+                       fmt::format("the upload of {} is sealed: no more bytes can be written",
+                                   QuoteKey(meta_.key)));
+    }
     if (bytes.size() >= kParallelDigestBytes) {
       if (!hasher_) hasher_ = std::make_unique<DigestThread>(md5_);
       hasher_->Start(bytes);
@@ -115,6 +120,17 @@ class LocalWriter final : public ObjectWriter {
     return {};
   }
 
+  Status Seal() override {
+    if (state_ != State::kOpen) return Finished();
+    if (sealed_) return {};
+    Status sealed = SealOrError();
+    if (!sealed.ok()) {
+      failure_ = sealed.error();
+      DropFiles();  // Commit returns the error; Abort or the destructor finishes the writer
+    }
+    return sealed;
+  }
+
   Result<ObjectMeta> Commit(ChangeEvents events) override {
     if (state_ != State::kOpen) return Finished();
     Result<ObjectMeta> result = CommitOrError(events);
@@ -130,10 +146,7 @@ class LocalWriter final : public ObjectWriter {
   void Abort() override {
     if (state_ != State::kOpen) return;
     state_ = State::kDone;
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    ::unlink(temp_.c_str());
-    if (renamed_) ::unlink(blob_.c_str());
+    DropFiles();
     core_.reset();
   }
 
@@ -148,13 +161,28 @@ class LocalWriter final : public ObjectWriter {
         fmt::format("the upload of {} is already committed or aborted", QuoteKey(meta_.key)));
   }
 
-  Result<ObjectMeta> CommitOrError(const ChangeEvents& events) {
+  // Removes the temp file and, if it got there, the blob.
+  void DropFiles() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::unlink(temp_.c_str());
+    if (renamed_) ::unlink(blob_.c_str());
+    renamed_ = false;
+  }
+
+  // The digest, then the bytes on the disk under the blob's name, unreferenced until the commit
+  // (a crash before it leaves a blob that the next Open sweeps).
+  Status SealOrError() {
     if (failure_) return *failure_;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(md5_, digest, &length);
-    std::string etag;
-    for (unsigned int i = 0; i < length; ++i) etag += fmt::format("{:02x}", digest[i]);
+    static constexpr char kHex[] = "0123456789abcdef";
+    etag_.clear();
+    for (unsigned int i = 0; i < length; ++i) {
+      etag_ += kHex[digest[i] >> 4];
+      etag_ += kHex[digest[i] & 15];
+    }
 
     // The bytes reach the disk before the name that makes them part of the store.
     if (core_->SyncToDisk()) WHARF_TRY_STATUS(SyncFile(fd_, temp_));
@@ -166,10 +194,17 @@ class LocalWriter final : public ObjectWriter {
     }
     renamed_ = true;
     if (core_->SyncToDisk()) WHARF_TRY_STATUS(SyncDir(blob_.substr(0, blob_.rfind('/'))));
+    sealed_ = true;
+    return {};
+  }
+
+  Result<ObjectMeta> CommitOrError(const ChangeEvents& events) {
+    if (failure_) return *failure_;
+    if (!sealed_) WHARF_TRY_STATUS(Seal());
 
     ObjectMeta meta = meta_;
     meta.size = written_;
-    meta.etag = std::move(etag);
+    meta.etag = etag_;
     meta.last_modified = core_->NowMs();
     std::vector<ObjectEvent> list = events.For(meta);
     std::string replaced;
@@ -193,6 +228,8 @@ class LocalWriter final : public ObjectWriter {
   std::unique_ptr<DigestThread> hasher_;  // started by the first big piece
   State state_ = State::kOpen;
   bool renamed_ = false;
+  bool sealed_ = false;
+  std::string etag_;  // set by Seal
   int64_t written_ = 0;
   std::optional<Error> failure_;
 };

@@ -308,6 +308,41 @@ TEST_F(LocalStoreTest, WriterLifecycle) {
   EXPECT_EQ(store_->Head("w")->size, 0);
 }
 
+TEST_F(LocalStoreTest, ASealedWriterIsDurableButInvisibleUntilItsCommit) {
+  ObjectMeta meta;
+  meta.key = "sealed";
+  auto writer = store_->Put(meta);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write("hello").ok());
+  ASSERT_TRUE((*writer)->Seal().ok());
+  EXPECT_TRUE((*writer)->Seal().ok());  // again: nothing to do
+  // The bytes are in blobs/, out of tmp/, and no key shows them yet.
+  EXPECT_EQ(CountTemp(root_), 0u);
+  EXPECT_EQ(CountBlobs(root_), 1u);
+  EXPECT_EQ(store_->Head("sealed").error().code, errc::kNoSuchKey);
+  EXPECT_EQ((*writer)->Write("more").error().code, errc::kInvalidArgument);
+  auto stored = (*writer)->Commit({});
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->size, 5);
+  EXPECT_EQ(stored->etag, testing::Md5Hex("hello"));
+  EXPECT_EQ(store_->Head("sealed")->etag, stored->etag);
+
+  // A sealed writer given up, or dropped, leaves no blob behind.
+  auto abandoned = store_->Put(meta);
+  ASSERT_TRUE((*abandoned)->Write("other bytes").ok());
+  ASSERT_TRUE((*abandoned)->Seal().ok());
+  EXPECT_EQ(CountBlobs(root_), 2u);
+  (*abandoned)->Abort();
+  EXPECT_EQ(CountBlobs(root_), 1u);
+  {
+    auto dropped = store_->Put(meta);
+    ASSERT_TRUE((*dropped)->Seal().ok());
+    EXPECT_EQ(CountBlobs(root_), 2u);
+  }
+  EXPECT_EQ(CountBlobs(root_), 1u);
+  EXPECT_EQ(store_->Head("sealed")->size, 5);
+}
+
 TEST_F(LocalStoreTest, WritersAndReadersMayOutliveTheStore) {
   ObjectMeta meta;
   meta.key = "late";

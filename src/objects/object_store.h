@@ -98,10 +98,17 @@ class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
   virtual Status Write(std::string_view bytes) = 0;
+  // Ends the writing and makes the bytes durable, still invisible: everything of Commit that can
+  // fail for the disk's sake (a full disk, an I/O error), so that a protocol can acknowledge the
+  // upload and commit it later, when it knows the client got the acknowledgement. Commit then
+  // only has the index transaction left. Optional: Commit seals a writer that is not sealed. After
+  // a failed Seal the writer is dropped (as by Abort) and Commit returns the error; Write after
+  // Seal is an error.
+  virtual Status Seal() { return {}; }
   // Makes the object visible under its key with its metadata, replacing an older one, and commits
   // `events` in the same transaction. Returns the metadata as stored (size, etag, time). After a
-  // failed Write, Commit returns that error and nothing becomes visible; a writer is finished
-  // after Commit, whatever it returned.
+  // failed Write or Seal, Commit returns that error and nothing becomes visible; a writer is
+  // finished after Commit, whatever it returned.
   virtual Result<ObjectMeta> Commit(ChangeEvents events) = 0;
   // Drops what was written; nothing becomes visible. Also what the destructor does when neither
   // Commit nor Abort was called (a connection cut mid-upload).
