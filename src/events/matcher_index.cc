@@ -41,28 +41,48 @@ uint64_t StringTable<V>::HashKey(std::string_view key) const {
 }
 
 template <typename V>
-void StringTable<V>::Reindex() {
-  size_t size = 16;
-  while (size < 2 * slots_.size()) size *= 2;
-  index_.assign(size, 0);
-  filter_.assign(size / 16, 0);
-  for (size_t s = 0; s < slots_.size(); ++s) {
-    size_t i = slots_[s].hash & (size - 1);
-    while (index_[i] != 0) i = (i + 1) & (size - 1);
-    index_[i] = Entry(slots_[s].hash, s);
-    Mark(slots_[s].hash);
+void StringTable<V>::Insert(uint64_t hash, std::string_view key, V v, bool more) {
+  size_t mask = table_.size() - 1;
+  size_t i = hash & mask;
+  while (table_[i].flags & kUsed) i = (i + 1) & mask;
+  Slot& slot = table_[i];
+  slot.hash = hash;
+  slot.key_size = static_cast<uint32_t>(key.size());
+  slot.first = std::move(v);
+  slot.flags = kUsed | (more ? kMore : 0);
+  std::memcpy(slot.key, key.data(), std::min(key.size(), kInline));
+  if (key.size() > kInline) {
+    slot.long_at = static_cast<uint32_t>(long_keys_.size());
+    long_keys_.emplace_back(key);
+  }
+  Mark(hash);
+  ++count_;
+}
+
+template <typename V>
+void StringTable<V>::Rebuild(size_t size) {
+  std::vector<Slot> old = std::move(table_);
+  std::vector<std::string> old_long = std::move(long_keys_);
+  table_.assign(size, Slot{});
+  filter_.assign(std::max<size_t>(1, size / 16), 0);  // 4 bits per slot, a power of two
+  long_keys_.clear();
+  count_ = 0;
+  for (Slot& slot : old) {
+    if (!(slot.flags & kUsed)) continue;
+    std::string_view key = slot.key_size <= kInline ? std::string_view(slot.key, slot.key_size)
+                                                    : std::string_view(old_long[slot.long_at]);
+    Insert(slot.hash, key, std::move(slot.first), slot.flags & kMore);
   }
 }
 
 template <typename V>
 typename StringTable<V>::Slot* StringTable<V>::FindSlot(uint64_t hash, std::string_view key) {
-  if (index_.empty()) return nullptr;
-  size_t mask = index_.size() - 1;
+  if (table_.empty()) return nullptr;
+  size_t mask = table_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    uint64_t e = index_[i];
-    if (e == 0) return nullptr;
-    Slot& slot = slots_[(e & 0xFFFFFFFFu) - 1];
-    if (slot.hash == hash && KeyOf(slot) == key) return &slot;
+    Slot& slot = table_[i];
+    if (!(slot.flags & kUsed)) return nullptr;
+    if (slot.hash == hash && KeyIs(slot, key)) return &slot;
   }
 }
 
@@ -70,24 +90,18 @@ template <typename V>
 void StringTable<V>::Add(std::string_view key, V v) {
   uint64_t hash = HashKey(key);
   if (Slot* slot = FindSlot(hash, key)) {
-    slot->more.push_back(std::move(v));
+    auto it = more_.find(key);
+    if (it == more_.end()) it = more_.emplace(std::string(key), std::vector<V>{}).first;
+    it->second.push_back(std::move(v));
+    slot->flags |= kMore;
     return;
   }
-  slots_.push_back(Slot{hash,
-                        static_cast<uint32_t>(keys_.size()),
-                        static_cast<uint32_t>(key.size()),
-                        std::move(v),
-                        {}});
-  keys_ += key;
-  if (2 * slots_.size() > index_.size()) {
-    Reindex();
-  } else {
-    size_t mask = index_.size() - 1;
-    size_t i = hash & mask;
-    while (index_[i] != 0) i = (i + 1) & mask;
-    index_[i] = Entry(hash, slots_.size() - 1);
-    Mark(hash);
+  if (2 * (count_ + 1) > table_.size()) {
+    size_t size = 16;
+    while (size < 2 * (count_ + 1)) size *= 2;
+    Rebuild(size);
   }
+  Insert(hash, key, std::move(v), false);
   auto at = std::lower_bound(lengths_.begin(), lengths_.end(), std::make_pair(key.size(), 0ul));
   if (at != lengths_.end() && at->first == key.size()) {
     ++at->second;
@@ -101,29 +115,27 @@ template <typename V>
 void StringTable<V>::Remove(std::string_view key, const V& v) {
   Slot* slot = FindSlot(HashKey(key), key);
   if (slot == nullptr) return;
-  if (slot->first == v) {
-    if (!slot->more.empty()) {
-      slot->first = std::move(slot->more.back());
-      slot->more.pop_back();
-      return;
+  if (slot->flags & kMore) {
+    auto it = more_.find(key);
+    std::vector<V>& rest = it->second;
+    if (slot->first == v) {
+      slot->first = std::move(rest.back());
+      rest.pop_back();
+    } else {
+      auto pos = std::find(rest.begin(), rest.end(), v);
+      if (pos == rest.end()) return;
+      rest.erase(pos);
     }
-  } else {
-    auto pos = std::find(slot->more.begin(), slot->more.end(), v);
-    if (pos != slot->more.end()) slot->more.erase(pos);
+    if (rest.empty()) {
+      more_.erase(it);
+      slot->flags &= ~kMore;
+    }
     return;
   }
-  // The key has no value left. The last slot takes its place; the keys are packed again and the
-  // index rebuilt (removing rules is rare).
-  if (slot != &slots_.back()) *slot = std::move(slots_.back());
-  slots_.pop_back();
-  std::string packed;
-  for (Slot& s : slots_) {
-    std::string_view k = KeyOf(s);
-    s.key_at = static_cast<uint32_t>(packed.size());
-    packed += k;
-  }
-  keys_ = std::move(packed);
-  Reindex();
+  if (!(slot->first == v)) return;
+  // The key has no value left: the table is built again without it (removing rules is rare).
+  slot->flags = 0;
+  Rebuild(table_.size());
   auto at = std::lower_bound(lengths_.begin(), lengths_.end(), std::make_pair(key.size(), 0ul));
   if (at != lengths_.end() && at->first == key.size() && --at->second == 0) lengths_.erase(at);
   max_length_ = lengths_.empty() ? 0 : lengths_.back().first;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -81,9 +82,10 @@ class HashedText {
 
 // Values keyed by strings, with lookups of the keys equal to, starting or ending a string: one
 // probe per distinct key length, with the hashes the HashedText carries. A table is built for one
-// kind of lookup (Direction), which decides how its keys are hashed. The keys live in a dense array
-// found through an open-addressing index whose entries carry part of the hash, so a probe for a
-// missing key touches one cache line.
+// kind of lookup (Direction), which decides how its keys are hashed. Open addressing over slots of
+// one cache line each, holding the key (up to the bytes that fit) and its first value, so a probe
+// that finds its key reads one line; a bit filter in front turns most probes for absent keys away
+// before they touch the table.
 template <typename V>
 class StringTable {
  public:
@@ -93,17 +95,17 @@ class StringTable {
 
   void Add(std::string_view key, V v);
   void Remove(std::string_view key, const V& v);  // one occurrence
-  bool empty() const { return slots_.empty(); }
+  bool empty() const { return count_ == 0; }
 
   // Each lookup calls fn(const V&) for every value of every key found.
   template <typename Fn>
   void Exact(const HashedText& h, Fn&& fn) const {  // REQUIRES: a kEqual table
-    if (slots_.empty()) return;
+    if (count_ == 0) return;
     Find(h.Full(), h.s(), fn);
   }
   template <typename Fn>
   void KeysStarting(const HashedText& h, Fn&& fn) const {  // keys that are prefixes of h.s()
-    if (lengths_.empty()) return;
+    if (count_ == 0) return;
     std::string_view s = h.s();
     const uint64_t* fwd = h.Fwd(std::min(s.size(), max_length_));
     for (const auto& [len, count] : lengths_) {
@@ -113,7 +115,7 @@ class StringTable {
   }
   template <typename Fn>
   void KeysEnding(const HashedText& h, Fn&& fn) const {  // keys that are suffixes of h.s()
-    if (lengths_.empty()) return;
+    if (count_ == 0) return;
     std::string_view s = h.s();
     const uint64_t* rev = h.Rev(std::min(s.size(), max_length_));
     for (const auto& [len, count] : lengths_) {
@@ -123,21 +125,29 @@ class StringTable {
   }
 
  private:
-  // A key and its values: the first value is kept in place, since most keys have one.
-  struct Slot {
-    uint64_t hash;
-    uint32_t key_at, key_size;  // in keys_
-    V first;
-    std::vector<V> more;
+  struct SlotHead {
+    uint64_t hash = 0;
+    uint32_t key_size = 0;
+    uint32_t long_at = 0;  // in long_keys_, for keys longer than kInline
+    V first{};
+    uint8_t flags = 0;  // kUsed, kMore
   };
-  std::string_view KeyOf(const Slot& slot) const {
-    return std::string_view(keys_).substr(slot.key_at, slot.key_size);
+  static constexpr uint8_t kUsed = 1, kMore = 2;  // kMore: more values in more_
+  static constexpr size_t kInline = 64 - sizeof(SlotHead);
+  struct alignas(64) Slot : SlotHead {
+    char key[kInline];  // the key, or its first kInline bytes
+  };
+  bool KeyIs(const Slot& slot, std::string_view key) const {
+    if (slot.key_size != key.size()) return false;
+    if (key.size() <= kInline) return std::memcmp(slot.key, key.data(), key.size()) == 0;
+    return long_keys_[slot.long_at] == key;
   }
-  // index_ entries: (high 32 bits of the hash) << 32 | (slot number + 1); 0 is free.
-  static uint64_t Entry(uint64_t hash, size_t slot) { return (hash & ~0xFFFFFFFFull) | (slot + 1); }
-  // A bit per hash, 1/16 the size of the index: most probes are for keys that are not there, and
-  // the filter, small enough to stay in the CPU caches, turns most of them away without touching
-  // the index.
+  std::string_view KeyOf(const Slot& slot) const {
+    return slot.key_size <= kInline ? std::string_view(slot.key, slot.key_size)
+                                    : std::string_view(long_keys_[slot.long_at]);
+  }
+  // Four bits per slot (8 or more per key), 1/128 the size of the table: most probes are for keys
+  // that are not there, and the filter, small enough to stay in the CPU caches, turns most away.
   bool MayHold(uint64_t hash) const {
     size_t bit = (hash >> 32) & (filter_.size() * 64 - 1);
     return (filter_[bit / 64] >> (bit % 64)) & 1;
@@ -149,28 +159,30 @@ class StringTable {
   template <typename Fn>
   void Find(uint64_t hash, std::string_view key, Fn& fn) const {
     if (!MayHold(hash)) return;
-    size_t mask = index_.size() - 1;
+    size_t mask = table_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      uint64_t e = index_[i];
-      if (e == 0) return;
-      if ((e ^ hash) >> 32 != 0) continue;
-      const Slot& slot = slots_[(e & 0xFFFFFFFFu) - 1];
-      if (slot.hash == hash && KeyOf(slot) == key) {
+      const Slot& slot = table_[i];
+      if (!(slot.flags & kUsed)) return;
+      if (slot.hash == hash && KeyIs(slot, key)) {
         fn(slot.first);
-        for (const V& v : slot.more) fn(v);
+        if (slot.flags & kMore) {
+          for (const V& v : more_.find(key)->second) fn(v);
+        }
         return;
       }
     }
   }
   Slot* FindSlot(uint64_t hash, std::string_view key);
   uint64_t HashKey(std::string_view key) const;
-  void Reindex();
+  void Insert(uint64_t hash, std::string_view key, V v, bool more);
+  void Rebuild(size_t size);
 
   Direction direction_;
-  std::vector<Slot> slots_;
-  std::string keys_;                                // the keys' bytes, one after another
-  std::vector<uint64_t> index_;                     // power-of-two size, at most half full
-  std::vector<uint64_t> filter_;                    // index_.size() * 4 bits (MayHold)
+  std::vector<Slot> table_;             // power-of-two size, at most half full
+  size_t count_ = 0;                    // keys
+  std::vector<uint64_t> filter_;        // table_.size() * 2 bits (MayHold)
+  std::vector<std::string> long_keys_;  // keys longer than kInline
+  std::unordered_map<std::string, std::vector<V>, StringHash, std::equal_to<>> more_;
   std::vector<std::pair<size_t, size_t>> lengths_;  // (key length, number of keys), sorted
   size_t max_length_ = 0;                           // of the keys
 };
