@@ -195,10 +195,10 @@ Result<std::unique_ptr<Upload>> FileSession::OpenUpload(std::string_view client_
   } else if (head.error().code != objects::errc::kNoSuchKey) {
     return s.Fail(record, head.error());
   } else {
-    auto type = ingest::Stat(store_, path);
-    if (!type.ok()) return s.Fail(record, type.error());
-    if (*type == EntryType::kDirectory)
-      return s.Fail(record, Err(kIsDirectory, path.path + " is a folder"));
+    // Not a file (the Head above): a folder only if keys lie under it.
+    auto folder = IsFolder(store_, path);
+    if (!folder.ok()) return s.Fail(record, folder.error());
+    if (*folder) return s.Fail(record, Err(kIsDirectory, path.path + " is a folder"));
   }
   if (Status ok = internal::CheckAncestors(store_, path); !ok.ok())
     return s.Fail(record, ok.error());

@@ -129,12 +129,17 @@ Result<EntryType> Stat(objects::ObjectStore& store, const VirtualPath& path) {
   auto head = store.Head(path.key);
   if (head.ok()) return EntryType::kFile;
   if (head.error().code != objects::errc::kNoSuchKey) return head.error();
+  WHARF_TRY(bool folder, IsFolder(store, path));
+  return folder ? EntryType::kDirectory : EntryType::kMissing;
+}
+
+Result<bool> IsFolder(objects::ObjectStore& store, const VirtualPath& path) {
+  if (path.is_root()) return true;
   objects::ListQuery query;
   query.prefix = path.DirectoryPrefix();
   query.max_keys = 1;
   WHARF_TRY(objects::ListPage page, store.List(query));
-  bool any = !page.objects.empty() || !page.common_prefixes.empty();
-  return any ? EntryType::kDirectory : EntryType::kMissing;
+  return !page.objects.empty() || !page.common_prefixes.empty();
 }
 
 Result<bool> DirectoryIsEmpty(objects::ObjectStore& store, const VirtualPath& path) {

@@ -67,6 +67,9 @@ enum class EntryType { kMissing, kFile, kDirectory };
 
 // What the path names: a file (an object with that key), a folder (see above), or nothing.
 Result<EntryType> Stat(objects::ObjectStore& store, const VirtualPath& path);
+// Whether any key lies under the path's folder prefix: Stat's answer for a path that is not a
+// file, for a caller that has looked the file up already.
+Result<bool> IsFolder(objects::ObjectStore& store, const VirtualPath& path);
 
 // Whether the folder holds nothing but its own marker (rmdir's precondition).
 Result<bool> DirectoryIsEmpty(objects::ObjectStore& store, const VirtualPath& path);

@@ -360,6 +360,10 @@ TEST_F(FoldersTest, Stat) {
   EXPECT_EQ(*Stat(store_, Path("/ab")), EntryType::kMissing);
   EXPECT_EQ(*Stat(store_, Path("/in/20")), EntryType::kMissing);
   EXPECT_EQ(*Stat(store_, Path("/nope")), EntryType::kMissing);
+  EXPECT_TRUE(*IsFolder(store_, Path("/in")));
+  EXPECT_TRUE(*IsFolder(store_, Path("/empty")));
+  EXPECT_FALSE(*IsFolder(store_, Path("/a.csv")));
+  EXPECT_FALSE(*IsFolder(store_, Path("/ab")));
   // Another user's keys are not reachable, even where the home is a prefix of theirs.
   EXPECT_EQ(*Stat(store_, Path("/secret")), EntryType::kMissing);
   EXPECT_EQ(*Stat(store_, Path("/2/secret")), EntryType::kMissing);

@@ -130,6 +130,11 @@ Status Db::Exec(const char* sql) {
                   text, sqlite3_extended_errcode(db_), OsCause(db_)));
 }
 
+Status Db::Run(const char* sql) {
+  WHARF_TRY(Query q, Prepare(sql));
+  return q.Run();
+}
+
 Result<Query> Db::Prepare(const char* sql) {
   Cached& cached = cache_[sql];
   if (cached.in_use) {

@@ -61,6 +61,9 @@ class Db {
 
   // Runs statements that return no rows (PRAGMA, BEGIN, DDL...).
   Status Exec(const char* sql);
+  // Runs one statement that returns no rows through the statement cache: for those run again
+  // and again (BEGIN, COMMIT), which Exec would compile every time. Pass string constants.
+  Status Run(const char* sql);
   // The cached prepared statement for `sql`, keyed by the pointer: pass string constants.
   Result<Query> Prepare(const char* sql);
   // A single value, e.g. "PRAGMA journal_mode"; "" when there is no row.

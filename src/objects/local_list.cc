@@ -121,7 +121,7 @@ Result<ListPage> LocalObjectStore::List(const ListQuery& query) {
   size_t count = 0;
   std::lock_guard lock(core_->read_mu);
   // One read transaction for the whole page, so that it shows one commit.
-  WHARF_TRY_STATUS(core_->reader->Exec("BEGIN"));
+  WHARF_TRY_STATUS(core_->reader->Run("BEGIN"));
   auto walk = [&]() -> Status {
     static const std::string kSql =
         fmt::format("SELECT {} FROM objects WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3",
@@ -164,7 +164,7 @@ Result<ListPage> LocalObjectStore::List(const ListQuery& query) {
     return {};
   };
   Status walked = walk();
-  (void)core_->reader->Exec("COMMIT");
+  (void)core_->reader->Run("COMMIT");
   if (!walked.ok()) return std::move(walked).error();
   if (more && last) page.next_token = EncodeToken(*last, fingerprint);
   return page;

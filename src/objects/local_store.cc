@@ -214,9 +214,9 @@ Status Core::Write(const std::function<Status(Db&)>& body) {
   Status done;
   {
     std::lock_guard lock(write_mu);
-    WHARF_TRY_STATUS(writer->Exec("BEGIN IMMEDIATE"));
+    WHARF_TRY_STATUS(writer->Run("BEGIN IMMEDIATE"));
     done = body(*writer);
-    if (done.ok()) done = writer->Exec("COMMIT");
+    if (done.ok()) done = writer->Run("COMMIT");
     if (!done.ok()) (void)writer->Exec("ROLLBACK");
   }
   if (done.ok()) {
