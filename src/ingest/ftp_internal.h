@@ -106,12 +106,16 @@ class Deadline {
   std::shared_ptr<State> state_;
 };
 
-// Runs `fn` on `pool` and resumes the caller on its own executor with the result.
+// The worker pool, as one session uses it: its blocking work runs there one piece at a time, in
+// the order it was handed over.
+using WorkQueue = asio::strand<asio::thread_pool::executor_type>;
+
+// Runs `fn` on `queue` and resumes the caller on its own executor with the result.
 template <typename F>
-asio::awaitable<std::invoke_result_t<F&>> Offload(asio::thread_pool& pool, F fn) {
+asio::awaitable<std::invoke_result_t<F&>> Offload(const WorkQueue& queue, F fn) {
   std::optional<std::invoke_result_t<F&>> out;
   co_await asio::co_spawn(
-      pool,
+      queue,
       [&]() -> asio::awaitable<void> {
         out.emplace(fn());
         co_return;
@@ -120,16 +124,16 @@ asio::awaitable<std::invoke_result_t<F&>> Offload(asio::thread_pool& pool, F fn)
   co_return std::move(*out);
 }
 
-// A function started on the pool now, whose result is awaited later: work that overlaps the
-// network (the store writes one buffer while the socket fills the next). Get() must be awaited
-// before anything the function uses goes away.
+// A function handed to `queue` now, whose result is awaited later: work that overlaps the
+// network (the store writes one buffer while the socket fills the next), or that later work of
+// the same queue must follow. Get() must be awaited before anything the function uses goes away.
 template <typename R>
 class Background {
  public:
   template <typename F>
-  Background(asio::thread_pool& pool, const asio::any_io_executor& home, F fn)
+  Background(const WorkQueue& queue, const asio::any_io_executor& home, F fn)
       : state_(std::make_shared<State>(home)) {
-    asio::post(pool, [state = state_, fn = std::move(fn)]() mutable {
+    asio::post(queue, [state = state_, fn = std::move(fn)]() mutable {
       R result = fn();
       asio::post(state->ready.get_executor(), [state, result = std::move(result)]() mutable {
         state->result.emplace(std::move(result));
@@ -225,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // since.
     bool pending = false;
     bool command_arrived = false;
+    bool committing = false;  // its commit is in work_, ahead of anything queued after it
   };
   // What the client's TCP did with everything written on the control connection.
   enum class Delivery { kUnacknowledged, kAcknowledged, kLost };
@@ -241,7 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> Watchdog(std::shared_ptr<Session> self);
   template <typename F>
   asio::awaitable<std::invoke_result_t<F&>> Blocking(F fn) {
-    co_return co_await Offload(*server_.pool, std::move(fn));
+    co_return co_await Offload(work_, std::move(fn));
   }
   void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
   void Log(std::string_view line) const;
@@ -314,6 +319,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> EndTransfer(int code, std::string_view text);
   void AbortTransfer(std::string reason);
   asio::awaitable<void> WaitTransfer();
+  // Until the running transfer is over or committing its upload.
+  asio::awaitable<void> WaitTransferOrCommit();
   // Whether the client is gone: the control connection closed or reset (a killed client closes
   // both its connections; the data connection's end may be seen first).
   bool ControlGone();
@@ -333,6 +340,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::string> pending_user_;
   const UserConfig* user_ = nullptr;
   std::unique_ptr<FileSession> files_;
+  WorkQueue work_;  // this session's blocking work, in order
 
   bool pbsz_ = false;
   bool prot_private_ = false;

@@ -43,7 +43,8 @@
 //     before login); a transfer counts as activity while bytes move.
 //
 // Threads: the server runs one Boost.Asio io_context on a thread of its own for every socket,
-// and a small pool of worker threads for what blocks (password hashing, the object store). Each
+// and a small pool of worker threads for what blocks (password hashing, the object store); a
+// session's blocking work runs there in the order it was handed over (a strand). Each
 // control connection is a coroutine; sessions run concurrently. Only the ftp_*.cc files include
 // Boost.Asio and OpenSSL; this header is plain C++.
 //

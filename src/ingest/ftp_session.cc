@@ -30,6 +30,11 @@ bool UserNeedsTls(const UserConfig& user) {
          Users::AllowsProtocol(user, FileProtocol::kFtps);
 }
 
+// Commands that only read one path's metadata in the store (through Blocking) before they reply.
+bool ReadsAFile(std::string_view verb) {
+  return verb == "MFMT" || verb == "MDTM" || verb == "SIZE" || verb == "MLST";
+}
+
 struct CommandInfo {
   asio::awaitable<void> (Session::*handler)(std::string_view);
   bool needs_login;
@@ -41,6 +46,7 @@ Session::Session(FtpServer::Impl& server, tcp::socket socket)
     : server_(server),
       control_(std::move(socket)),
       session_id_(NewSessionId()),
+      work_(asio::make_strand(*server.pool)),
       transfer_done_(*server.ioc),
       transfer_wake_(*server.ioc),
       watchdog_(*server.ioc) {
@@ -95,6 +101,15 @@ asio::awaitable<void> Session::Run() {
         // came after it is one. (An ABOR now finds the transfer over and gets its own 226.)
         transfer_->command_arrived = true;
         transfer_wake_.cancel();
+        if (ReadsAFile(command.verb)) {
+          // What clients send right after an upload (lftp sets the time with MFMT, others check
+          // the size): its look-up is queued behind the commit, so it sees the file, and one
+          // trip to a worker does both.
+          co_await WaitTransferOrCommit();
+          if (command.verb != "RNTO" && command.verb != "RNFR") rename_from_.reset();
+          co_await Dispatch(command);
+          continue;
+        }
       } else if (command.verb == "ABOR") {
         // RFC 959 section 4.1.3: ABOR during a transfer ends it (426 from the transfer, then
         // 226).

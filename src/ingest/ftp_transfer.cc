@@ -312,6 +312,13 @@ asio::awaitable<void> Session::WaitTransfer() {
   }
 }
 
+asio::awaitable<void> Session::WaitTransferOrCommit() {
+  while (transfer_ && !transfer_->committing) {
+    transfer_done_.expires_at(std::chrono::steady_clock::time_point::max());
+    co_await transfer_done_.async_wait(kAwaitTuple);
+  }
+}
+
 bool Session::ControlGone() {
   if (control_closed_) return true;
   tcp::socket& socket = control_.socket();
@@ -425,7 +432,7 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
   bool broken = false;
   // The next piece is read from the store while this one goes out.
   std::optional<Background<Result<std::string>>> next;
-  next.emplace(*server_.pool, executor, read);
+  next.emplace(work_, executor, read);
   for (;;) {
     Result<std::string> piece = co_await next->Get();
     next.reset();
@@ -438,7 +445,7 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
       broken = true;
       break;
     }
-    next.emplace(*server_.pool, executor, read);
+    next.emplace(work_, executor, read);
     error_code ec = co_await data.Write(asio::buffer(*piece));
     if (ec) {
       broken = true;
@@ -512,13 +519,13 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     if (fill > 0) {
       std::swap(filling, writing);
       const char* bytes = writing.data();
-      write.emplace(*server_.pool, executor, [&target, bytes, fill, seal] {
+      write.emplace(work_, executor, [&target, bytes, fill, seal] {
         Status wrote = target.Write(std::string_view(bytes, fill));
         if (wrote.ok() && seal) wrote = target.Seal();
         return wrote;
       });
     } else if (seal) {
-      write.emplace(*server_.pool, executor, [&target] { return target.Seal(); });
+      write.emplace(work_, executor, [&target] { return target.Seal(); });
     }
     if (end) break;
   }
@@ -588,7 +595,13 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, size,
                     refused));
   } else {
-    auto stored = co_await Blocking([&target] { return target.Finish(true); });
+    // Queued now, so that a command waiting for it (WaitTransferOrCommit) queues its own work
+    // behind it.
+    Background<Result<objects::ObjectMeta>> commit(work_, executor,
+                                                   [&target] { return target.Finish(true); });
+    transfer->committing = true;
+    transfer_done_.cancel();
+    auto stored = co_await commit.Get();
     if (!stored.ok()) {
       // The client was told 226: rare once the file is sealed (the index transaction failed).
       // Finish recorded the Upload Failed event with the reason when it could.
