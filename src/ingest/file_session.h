@@ -95,9 +95,9 @@ class Upload {
   virtual Status Write(std::string_view bytes) = 0;
   // Ends the writing and makes the bytes durable, not yet visible (ObjectWriter::Seal): what a
   // server does before it tells the client the upload succeeded, when it commits only once it
-  // knows the client got that answer (plain FTP). After a failed Seal the upload is over, failed
-  // and recorded as Write's failures are; Finish returns that error. Finish(true) seals an upload
-  // that is not sealed.
+  // knows the client got that answer (plain FTP). Write after Seal is refused (kInvalidArgument)
+  // and changes nothing. After a failed Seal the upload is over, failed and recorded as Write's
+  // failures are; Finish returns that error. Finish(true) seals an upload that is not sealed.
   virtual Status Seal() = 0;
   // ok=false: the client gave up or the transfer broke (kUploadAborted). Returns the stored
   // object when ok. An Upload is finished after Finish, whatever it returned.

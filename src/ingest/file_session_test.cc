@@ -238,6 +238,37 @@ TEST_F(FileSessionTest, UploadGivenUpStoresNothing) {
   EXPECT_TRUE(NewEvents().empty());
 }
 
+TEST_F(FileSessionTest, ASealedUploadIsInvisibleUntilFinishedAndGivenUpLeavesNothing) {
+  auto session = Session(alice_);
+  auto kept = session->OpenUpload("sealed.csv");
+  ASSERT_OK(kept);
+  ASSERT_OK((*kept)->Write("a,b\n"));
+  ASSERT_OK((*kept)->Seal());
+  // Durable, in its place in the store, and neither visible nor announced yet.
+  EXPECT_FALSE(Exists("alice/sealed.csv"));
+  EXPECT_TRUE(NewEvents().empty());
+  EXPECT_CODE((*kept)->Write("more"), objects::errc::kInvalidArgument);
+  auto stored = (*kept)->Finish(true);
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->size, 4);
+  EXPECT_TRUE(Exists("alice/sealed.csv"));
+  EXPECT_EQ(Kinds(NewEvents()),
+            (std::vector<std::string>{"Object Created", "SFTP Server File Upload Completed"}));
+
+  // Sealed, then given up (the client never got its answer): nothing stored, no blob left.
+  size_t blobs = objects::testing::CountBlobs(store_->root());
+  auto dropped = session->OpenUpload("dropped.csv");
+  ASSERT_OK(dropped);
+  ASSERT_OK((*dropped)->Write(std::string(3000, 'd')));
+  ASSERT_OK((*dropped)->Seal());
+  EXPECT_EQ(objects::testing::CountBlobs(store_->root()), blobs + 1);
+  auto finished = (*dropped)->Finish(false);
+  EXPECT_CODE(finished, kUploadAborted);
+  EXPECT_FALSE(Exists("alice/dropped.csv"));
+  EXPECT_EQ(objects::testing::CountBlobs(store_->root()), blobs);
+  ExpectFailedEvent(finished.error(), "SFTP Server File Upload Failed", "PARTIAL_UPLOAD");
+}
+
 TEST_F(FileSessionTest, UploadAtAnOffsetIsRefused) {
   auto session = Session(alice_);
   EXPECT_CODE(session->OpenUpload("a.csv", 100), kNotSupported);

@@ -33,6 +33,11 @@ class UploadImpl final : public Upload {
       if (failure_) return *failure_;
       return Err(objects::errc::kInvalidArgument, "the upload of " + virtual_path_ + " is over");
     }
+    if (sealed_) {
+      // Refused, and the sealed upload stays as it is.
+      return Err(objects::errc::kInvalidArgument,
+                 "the upload of " + virtual_path_ + " is sealed: no more bytes can be written");
+    }
     int64_t after = written_ + static_cast<int64_t>(bytes.size());
     // Refused before the bytes are written: nothing past the limit is ever stored.
     Status allowed = Users::CheckUpload(shared_->user, usage_, after, replaced_);
@@ -50,6 +55,7 @@ class UploadImpl final : public Upload {
     }
     Status sealed = writer_->Seal();
     if (!sealed.ok()) return Drop(sealed.error());
+    sealed_ = true;
     return {};
   }
 
@@ -111,6 +117,7 @@ class UploadImpl final : public Upload {
   std::optional<int64_t> replaced_;  // the size of the file this upload replaces
   int64_t written_ = 0;
   bool finished_ = false;
+  bool sealed_ = false;
   std::optional<Error> failure_;
 };
 
