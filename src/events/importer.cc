@@ -8,19 +8,27 @@ constexpr int kBatch = 256;
 
 Importer::Importer(Bus& bus, std::vector<EventSource*> sources, std::chrono::milliseconds interval,
                    std::function<void(const std::string&)> log)
-    : bus_(bus), sources_(std::move(sources)), interval_(interval), log_(std::move(log)) {}
+    : bus_(bus),
+      sources_(std::move(sources)),
+      state_(sources_.size()),
+      interval_(interval),
+      log_(std::move(log)) {}
 
 Importer::~Importer() { Stop(); }
 
-Status Importer::Drain(EventSource& source) {
+Status Importer::Drain(size_t i) {
+  EventSource& source = *sources_[i];
+  SourceState& st = state_[i];
+  if (!st.position_known) {
+    WHARF_TRY(st.position, bus_.Position(source.name()));
+    st.position_known = true;
+  }
   for (;;) {
-    WHARF_TRY(int64_t position, bus_.Position(source.name()));
-    WHARF_TRY(std::vector<SourceEvent> batch, source.Read(position, kBatch));
-    if (batch.empty()) return {};
+    WHARF_TRY(std::vector<SourceEvent> batch, source.Read(st.position, kBatch));
+    if (batch.empty()) break;
     std::vector<Json> events;
-    std::vector<int64_t> seqs, committed;
+    std::vector<int64_t> committed;
     for (const SourceEvent& e : batch) {
-      seqs.push_back(e.seq);
       auto parsed = Json::Parse(e.payload);
       if (!parsed.ok() || parsed->find("id") == nullptr) {
         // Not an event the bus can hold: said once, then passed over so the rest flows.
@@ -33,18 +41,47 @@ Status Importer::Drain(EventSource& source) {
       events.push_back(std::move(*parsed));
       committed.push_back(e.committed_ms);
     }
-    WHARF_TRY_STATUS(bus_.Publish(events, source.name(), batch.back().seq, &committed));
-    WHARF_TRY_STATUS(source.Forget(seqs));
-    if (static_cast<int>(batch.size()) < kBatch) return {};
+    auto published = bus_.Publish(events, source.name(), batch.back().seq, &committed);
+    if (!published.ok()) {
+      st.position_known = false;  // read it again: the transaction may or may not have landed
+      return published.error();
+    }
+    st.position = batch.back().seq;
+    if (st.published.empty()) st.first_published = std::chrono::steady_clock::now();
+    for (const SourceEvent& e : batch) st.published.push_back(e.seq);
+    if (static_cast<int>(batch.size()) < kBatch) break;
   }
+  return ForgetPublished(i, false);
+}
+
+Status Importer::ForgetPublished(size_t i, bool now) {
+  SourceState& st = state_[i];
+  if (st.published.empty()) return {};
+  if (!now && st.published.size() < kForgetBatch &&
+      std::chrono::steady_clock::now() - st.first_published < kForgetAfter) {
+    return {};
+  }
+  WHARF_TRY_STATUS(sources_[i]->Forget(st.published));
+  st.published.clear();
+  return {};
 }
 
 Status Importer::PollOnce() {
-  for (EventSource* source : sources_) {
-    Status s = Drain(*source);
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    Status s = Drain(i);
     if (!s.ok())
-      return MakeError(s.error().code, fmt::format("importing the {} events: {}", source->name(),
-                                                   s.error().message));
+      return MakeError(s.error().code, fmt::format("importing the {} events: {}",
+                                                   sources_[i]->name(), s.error().message));
+  }
+  return {};
+}
+
+Status Importer::Flush() {
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    Status s = ForgetPublished(i, true);
+    if (!s.ok())
+      return MakeError(s.error().code, fmt::format("removing the imported {} events: {}",
+                                                   sources_[i]->name(), s.error().message));
   }
   return {};
 }
@@ -74,6 +111,10 @@ void Importer::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  Status s = Flush();
+  if (!s.ok() && log_) log_("events: " + s.error().message);
+  // What could not be removed stays in the outboxes, harmless: the bus's position skips it.
+  for (SourceState& st : state_) st.published.clear();
 }
 
 void Importer::Nudge() {

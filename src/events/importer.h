@@ -6,6 +6,12 @@
 // So a crash between the two imports nothing twice and loses nothing: the source still holds
 // what the bus has not stored, and the bus's position skips what it has.
 //
+// The removal is lazy: the sources are read past the position, so rows the bus holds may stay in
+// an outbox a while. They are removed kForgetBatch at a time, or kForgetAfter after the first
+// of them was published, and at Stop. An upload's event then costs the landing store's index
+// no write transaction of its own (the removal shares one with its neighbours), and the bus's
+// position is read once, then kept.
+//
 // Thread-safety: Start/Stop from one thread; PollOnce from one thread at a time.
 #pragma once
 
@@ -50,16 +56,30 @@ class Importer {
   // Imports everything the sources hold now. The error names the source.
   Status PollOnce();
   void Start();  // polls every `interval` on a thread of its own
-  void Stop();
+  void Stop();   // and removes from the outboxes what the bus holds
+  // Removes from the outboxes what the bus holds, now (Stop does it too).
+  Status Flush();
   // Polls now, without waiting for the interval (the caller knows there is something new).
   void Nudge();
 
  private:
-  Status Drain(EventSource& source);
+  struct SourceState {
+    bool position_known = false;
+    int64_t position = 0;            // the bus's, once read
+    std::vector<int64_t> published;  // on the bus, still in the source's outbox
+    std::chrono::steady_clock::time_point first_published;
+  };
+  static constexpr size_t kForgetBatch = 256;
+  static constexpr std::chrono::seconds kForgetAfter{1};
+
+  Status Drain(size_t i);
+  // Removes what the bus holds from source i's outbox when it is due (or now, with `now`).
+  Status ForgetPublished(size_t i, bool now);
   void Loop();
 
   Bus& bus_;
   std::vector<EventSource*> sources_;
+  std::vector<SourceState> state_;  // by source
   std::chrono::milliseconds interval_;
   std::function<void(const std::string&)> log_;
   std::mutex mu_;
