@@ -229,19 +229,19 @@ void FtpServer::Stop() {
   s.stopped = true;
   s.ioc->stop();
   if (s.thread.joinable()) s.thread.join();
-  // The workers finish what they run (it may still reference a session's coroutine); then the
-  // sessions' coroutines are destroyed, those waiting for a worker with the pool and the others
-  // with the io_context's queue: an upload still open is finished as failed by its destructor
-  // and stores nothing (one whose commit was queued for a worker and not run included).
-  s.pool->stop();
+  // The workers run what is queued for them (join without stop waits for the queue to empty);
+  // their completions wait in the stopped io_context's queue. So every session's coroutine is
+  // then held by the io_context alone, and destroyed with it while the pool, whose strands the
+  // sessions hold, still exists: an upload still open is finished as failed by its destructor and
+  // stores nothing. (An upload whose commit a worker had queued was acknowledged: it is stored.)
   s.pool->join();
   // Uploads answered 226 and waiting for proof that the client got it: stored when the client's
   // TCP acknowledged the 226, failed otherwise.
   std::vector<ftp::Session*> pending(s.pending_uploads.begin(), s.pending_uploads.end());
   for (ftp::Session* session : pending) session->ResolvePendingAtStop();
-  s.pool.reset();
   s.acceptor.reset();
   s.ioc.reset();
+  s.pool.reset();
 }
 
 uint16_t FtpServer::port() const { return impl_->bound_port; }
