@@ -107,12 +107,10 @@ TEST_F(ImporterTest, RowsLeftInTheOutboxAreNotImportedAgain) {
     Importer importer(*bus, {&outbox}, std::chrono::milliseconds(10), nullptr);
     outbox.Add(3);
     ASSERT_TRUE(importer.PollOnce().ok());
-    // A crash now: the importer is gone without its Stop, the rows are still in the outbox.
-    outbox.forgets = 0;
   }
   ASSERT_EQ(outbox.rows.size(), 0u) << "the destructor stops, and removes";
-  // Put back what a crash would have left (with other ids, so that the bus's dedupe by id
-  // cannot be what skips them), and start over on the same bus.
+  // Put back the rows a crash before the removal would have left (with other ids, so that the
+  // bus's dedupe by id cannot be what skips them), and start over on the same bus.
   outbox.last = 0;
   outbox.id_prefix = "again-";
   outbox.Add(3);
