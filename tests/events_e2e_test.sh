@@ -10,22 +10,7 @@
 # Usage: tests/events_e2e_test.sh PATH/TO/wharf
 set -uo pipefail
 wharf=$(realpath "$1")
-tmp=$(mktemp -d)
-server=""
-failures=0
-hooks=""
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$hooks" ] && kill "$hooks" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: no '$2' in: ${3:0:800}"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/e2e_lib.sh"
 
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/key" -C acme@test
 # The webhook receiver: /hook answers 503 once, then 200; /gone answers 404. Each POST is logged.
@@ -44,7 +29,7 @@ node -e '
   });
   server.listen(0, "127.0.0.1", () => fs.writeFileSync(dir + "/hook.port", String(server.address().port)));
 ' "$tmp" &
-hooks=$!
+helpers+=($!)
 for _ in $(seq 50); do [ -s "$tmp/hook.port" ] && break; sleep 0.1; done
 hook_port=$(cat "$tmp/hook.port")
 cat >"$tmp/import.asl.json" <<'EOF'
@@ -98,11 +83,8 @@ data: $tmp/data
 EOF
 
 start_server() {
-  "$wharf" serve --project "$tmp/wharf.yaml" >"$tmp/serve.out" 2>>"$tmp/serve.err" &
-  server=$!
-  for _ in $(seq 100); do grep -q "ready in" "$tmp/serve.out" && break; sleep 0.1; done
+  start_wharf
   sftp_port=$(sed -n 's/^wharf: SFTP on [^:]*:\([0-9]*\).*/\1/p' "$tmp/serve.out")
-  endpoint=http://$(sed -n 's|^wharf: Step Functions API on http://\([^ ]*\).*|\1|p' "$tmp/serve.out")
   [ -n "$sftp_port" ] || { cat "$tmp/serve.out" "$tmp/serve.err"; echo "FAIL wharf serve did not start"; exit 1; }
 }
 put() {  # put LOCAL REMOTE

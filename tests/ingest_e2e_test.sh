@@ -8,21 +8,7 @@
 set -uo pipefail
 wharf=$(realpath "$1")
 big_mib=${2:-64}
-tmp=$(mktemp -d)
-server=""
-failures=0
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: no '$2' in: ${3:0:600}"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/e2e_lib.sh"
 
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/alice_key" -C alice@test
 hash=$(printf 'alice-pass\n' | "$wharf" passwd)
@@ -48,9 +34,7 @@ http:
 data: $tmp/data
 EOF
 
-"$wharf" serve --project "$tmp/wharf.yaml" >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server=$!
-for _ in $(seq 100); do grep -q "ready in" "$tmp/serve.out" && break; sleep 0.1; done
+start_wharf
 sftp_addr=$(sed -n 's/^wharf: SFTP on \([^ ]*\).*/\1/p' "$tmp/serve.out")
 ftp_addr=$(sed -n 's/^wharf: FTP and FTPS on \([^ ]*\).*/\1/p' "$tmp/serve.out")
 contains "serve prints the SFTP address and host key" "SHA256:" "$(grep SFTP "$tmp/serve.out")"

@@ -6,20 +6,7 @@
 # Usage: tests/schedules_e2e_test.sh PATH/TO/wharf
 set -uo pipefail
 wharf=$(realpath "$1")
-tmp=$(mktemp -d)
-server=""
-failures=0
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: no '$2' in: ${3:0:800}"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/e2e_lib.sh"
 
 cat >"$tmp/report.asl.json" <<'JSON'
 {
@@ -56,10 +43,7 @@ data: $tmp/data
 YAML
 
 start_server() {
-  "$wharf" serve --project "$tmp/wharf.yaml" >"$tmp/serve.out" 2>>"$tmp/serve.err" &
-  server=$!
-  for _ in $(seq 100); do grep -q "ready in" "$tmp/serve.out" && break; sleep 0.1; done
-  endpoint=http://$(sed -n 's|^wharf: Step Functions API on http://\([^ ]*\).*|\1|p' "$tmp/serve.out")
+  start_wharf
   [ "$endpoint" != "http://" ] || { cat "$tmp/serve.out" "$tmp/serve.err"; echo "FAIL wharf serve did not start"; exit 1; }
 }
 executions() {  # the report machine's executions as JSON
