@@ -23,6 +23,18 @@ Json J(std::string_view text) {
 
 using Ids = std::vector<std::string>;
 
+// The ids of the patterns that match the event by Pattern::Matches alone, sorted, as Match
+// returns them. `patterns` holds (id, Pattern) pairs.
+template <typename Patterns>
+Ids BruteForce(const Patterns& patterns, const Json& event) {
+  Ids want;
+  for (const auto& [id, p] : patterns) {
+    if (p.Matches(event)) want.push_back(id);
+  }
+  std::sort(want.begin(), want.end());
+  return want;
+}
+
 TEST(MatcherPattern, AddReplaceRemove) {
   Matcher m;
   ASSERT_TRUE(m.Add("csv", R"({"detail": {"file-path": [{"suffix": ".csv"}]}})").ok());
@@ -375,11 +387,7 @@ TEST(MatcherPattern, ScratchValuesSurviveGrowthBetweenEvents) {
       paths += (j ? "," : "") + ("\"" + path + "\"");
     }
     Json event = J(R"({"detail": {"username": [)" + users + R"(], "file-path": [)" + paths + "]}}");
-    Ids want;
-    for (const auto& [id, p] : patterns) {
-      if (p.Matches(event)) want.push_back(id);
-    }
-    std::sort(want.begin(), want.end());
+    Ids want = BruteForce(patterns, event);
     Ids got = m.Match(event);
     matched += got.size();
     ASSERT_EQ(got, want) << "event with " << count << " values per field";
@@ -403,11 +411,7 @@ TEST(MatcherPattern, AgreesWithTheBruteForceEvaluatorOnRandomRules) {
   for (int i = 0; i < 400; ++i) {
     std::string text = gen.Event();
     Json event = J(text);
-    Ids want;
-    for (const auto& [id, p] : patterns) {
-      if (p.Matches(event)) want.push_back(id);
-    }
-    std::sort(want.begin(), want.end());
+    Ids want = BruteForce(patterns, event);
     Ids got = m.Match(event);
     matched += got.size();
     EXPECT_EQ(got, want) << "event " << text;
@@ -521,10 +525,7 @@ TEST(MatcherPattern, AgreesWithTheBruteForceEvaluatorWhileRulesComeAndGo) {
     }
     ASSERT_EQ(m.size(), live.size());
     for (const Json& event : events) {
-      Ids want;
-      for (const auto& [id, p] : live) {
-        if (p.Matches(event)) want.push_back(id);
-      }
+      Ids want = BruteForce(live, event);
       Ids got = m.Match(event);
       matched += got.size();
       ASSERT_EQ(got, want) << "round " << round << ", event " << event.Dump();
