@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "api/sfn_request.h"
+#include "core/clock.h"
 #include "core/uuid.h"
 #include "events/pattern.h"
 #include "events/webhook.h"
@@ -163,18 +164,6 @@ Result<TargetSpec> TargetFromJson(const Json& t, const std::string& at,
     return MakeError("ValidationException",
                      fmt::format("Target {}: {}", target.id, compiled.error().message));
   return target;
-}
-
-// EventBridge's time: ISO 8601 to the second, in UTC ("2022-11-13T09:30:00Z").
-std::string EventTime(TimePoint t) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
 }
 
 std::string NewEventId() {
@@ -437,7 +426,7 @@ Result<Json> EventsService::PutEvents(const Json& request) const {
         fmt::format("Value at 'entries' failed to satisfy constraint: Member must have length "
                     "less than or equal to {} and greater than or equal to 1",
                     kMaxPutEvents));
-  std::string now = EventTime(Now());
+  std::string now = FormatIso8601Seconds(Now());
   std::vector<Json> events;
   std::vector<Json> results;  // per entry: {EventId} or {ErrorCode, ErrorMessage}
   auto invalid = [](std::string_view member, std::string_view reason) {
@@ -486,7 +475,7 @@ Result<Json> EventsService::PutEvents(const Json& request) const {
     std::string time = now;
     if (const Json* t = e.find("Time"); t != nullptr && !t->is_null()) {
       if (t->is_number()) {
-        time = EventTime(TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+        time = FormatIso8601Seconds(TimePoint(std::chrono::duration_cast<TimePoint::duration>(
             std::chrono::duration<double>(t->as_double()))));
       } else if (t->is_string() && !t->as_string().empty()) {
         time = t->as_string();

@@ -20,6 +20,17 @@ std::string FormatIso8601(TimePoint t) {
   return buf;
 }
 
+std::string FormatIso8601Seconds(TimePoint t) {
+  std::time_t secs = static_cast<std::time_t>(
+      std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count());
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 TimePoint SystemClock::NowCoarse() const {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);

@@ -45,6 +45,9 @@ class VirtualClock final : public Clock {
 
 // ISO-8601 UTC with milliseconds, as Step Functions prints times: 2024-01-01T12:00:00.000Z
 std::string FormatIso8601(TimePoint t);
+// ISO-8601 UTC to the second, as EventBridge writes an event's "time": 2024-01-01T12:00:00Z
+// (the time is floored to its second).
+std::string FormatIso8601Seconds(TimePoint t);
 int64_t ToUnixMillis(TimePoint t);
 
 }  // namespace wharf

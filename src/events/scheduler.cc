@@ -33,14 +33,6 @@ std::string CreatedSource(std::string_view name) {
   return fmt::format("schedule-created:{}", name);
 }
 
-// The time as EventBridge writes an event's "time": 2026-12-01T06:00:00Z.
-std::string EventTime(TimePoint t) {
-  std::string iso = FormatIso8601(t);  // ...:00.000Z
-  if (iso.size() > 5 && iso.compare(iso.size() - 5, 5, ".000Z") == 0)
-    iso = iso.substr(0, iso.size() - 5) + "Z";
-  return iso;
-}
-
 TimePoint FromMs(int64_t ms) { return TimePoint(Ms(ms)); }
 
 }  // namespace
@@ -134,7 +126,7 @@ Status Scheduler::FireLocked(State& state, TimePoint scheduled) {
                              {"detail-type", Json::String("Scheduled Event")},
                              {"source", Json::String("aws.scheduler")},
                              {"account", Json::String(options_.account)},
-                             {"time", Json::String(EventTime(scheduled))},
+                             {"time", Json::String(FormatIso8601Seconds(scheduled))},
                              {"region", Json::String(options_.region)},
                              {"resources", Json::Array({Json::String(state.arn)})},
                              {"detail", std::move(*detail)}});
@@ -170,15 +162,15 @@ Result<int> Scheduler::Check() {
                             : fmt::format("{} run{}", missed, missed == 1 ? "" : "s");
     if (*due < opened_) {
       Log(fmt::format("schedule {}: missed {} while stopped; firing the one at {}", state.spec.name,
-                      count, EventTime(*due)));
+                      count, FormatIso8601Seconds(*due)));
     } else if (missed > 1) {
       Log(fmt::format("schedule {}: missed {}; firing the one at {}", state.spec.name, count,
-                      EventTime(*due)));
+                      FormatIso8601Seconds(*due)));
     }
     Status s = FireLocked(state, *due);
     if (!s.ok()) {
       Log(fmt::format("schedule {}: cannot fire the run at {}: {}", state.spec.name,
-                      EventTime(*due), s.error().message));
+                      FormatIso8601Seconds(*due), s.error().message));
       if (first_error.ok()) first_error = s;
       continue;
     }

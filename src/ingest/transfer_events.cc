@@ -218,7 +218,7 @@ std::string SequencerFor(TimePoint time) {
   return buf;
 }
 
-std::string FormatEventTime(TimePoint time) { return FormatSeconds(Split(time).first) + "Z"; }
+std::string FormatEventTime(TimePoint time) { return FormatIso8601Seconds(time); }
 
 std::string FormatTransferTimestamp(TimePoint time) {
   auto [secs, ns] = Split(time);
