@@ -388,11 +388,17 @@ asio::awaitable<Result<Json>> HttpServer::Impl::CallHandler(const Service& servi
   auto pending = std::make_shared<PendingReply>();
   asio::steady_timer timer(ioc, asio::steady_timer::time_point::max());
   pending->timer = &timer;
+  // The reply's thread may still hold `pending` when this coroutine has returned (it saw the
+  // result before the wake-up ran), so the wake-up must find out that the timer is gone.
+  struct ForgetTimer {
+    PendingReply* p;
+    ~ForgetTimer() { p->timer = nullptr; }
+  } forget_timer{pending.get()};
   std::weak_ptr<PendingReply> weak = pending;
   JsonReply reply = [weak, gate = gate](Result<Json> result) {
-    std::shared_ptr<PendingReply> p = weak.lock();
-    if (!p) return;
     {
+      std::shared_ptr<PendingReply> p = weak.lock();
+      if (!p) return;
       std::lock_guard lock(p->mu);
       if (p->result) return;  // "later calls are ignored"
       p->result.emplace(std::move(result));
@@ -400,7 +406,8 @@ asio::awaitable<Result<Json>> HttpServer::Impl::CallHandler(const Service& servi
     std::lock_guard lock(gate->mu);
     if (!gate->open) return;
     asio::post(*gate->ioc, [weak] {
-      if (std::shared_ptr<PendingReply> q = weak.lock()) q->timer->cancel();
+      std::shared_ptr<PendingReply> q = weak.lock();
+      if (q && q->timer) q->timer->cancel();
     });
   };
   try {
