@@ -3,8 +3,14 @@
 // (FtpServer::Impl) and one control connection (Session). Included only by ftp_server.cc,
 // ftp_session.cc and ftp_transfer.cc: Boost.Asio and OpenSSL are slow to compile.
 //
-// Threads: everything here runs on the server's network thread, except the functions given to
-// Offload, which run on its worker pool while the calling coroutine waits.
+// Threads: each of the server's network threads runs its own io_context, and each session lives
+// on one of them: its coroutines, sockets and timers, and its quick disk work (the object store's
+// look-ups, commits and the last write of an upload), which takes less time than a trip to
+// another thread and back. So a session's steps never wait for another thread to wake, and a
+// session held up by the disk holds up only the sessions of its thread. Slow work goes to the
+// worker pool (Offload, Background): hashing a password, and writing or reading a large file's
+// buffers while the network moves the next ones. The server's shared state (FtpServer::Impl) is
+// read-only after Start but for the atomics and what its mutex guards.
 #pragma once
 
 #include <atomic>
@@ -12,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -184,18 +191,29 @@ struct FtpServer::Impl {
   std::string server_id;
   std::atomic<size_t> sessions{0};
   // Sessions whose plain upload was answered 226 and awaits proof that the client received it
-  // (Session::ReceiveFile); Stop resolves them. Network thread only, and Stop after joining it.
-  std::unordered_set<ftp::Session*> pending_uploads;
+  // (Session::ReceiveFile); Stop resolves them once the network threads are joined.
+  void AddPendingUpload(ftp::Session* session) {
+    std::lock_guard lock(pending_mu);
+    pending_uploads.insert(session);
+  }
+  void RemovePendingUpload(ftp::Session* session) {
+    std::lock_guard lock(pending_mu);
+    pending_uploads.erase(session);
+  }
+  std::mutex pending_mu;
+  std::unordered_set<ftp::Session*> pending_uploads;  // guarded by pending_mu
   // Everything above outlives the sessions' coroutines, which Stop destroys with the io_context
   // (an open upload is then finished as failed by its destructor).
   std::unique_ptr<ftp::ssl::context> tls;
-  std::optional<ftp::asio::io_context> ioc;
+  // One io_context per network thread; a session stays on the one it was accepted on.
+  std::vector<std::unique_ptr<ftp::asio::io_context>> contexts;
+  size_t next_context = 0;  // the accept loop's
   std::optional<ftp::asio::thread_pool> pool;
   std::optional<ftp::tcp::acceptor> acceptor;
-  std::thread thread;
+  std::vector<std::thread> threads;  // the network threads
   uint16_t bound_port = 0;
   std::string bound_address;
-  uint32_t next_passive_port = 0;  // network thread only: where the next search of the range starts
+  std::atomic<uint32_t> next_passive_port{0};  // where the next search of the range starts
   bool started = false;
   bool stopped = false;
 };
@@ -215,6 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session();
 
   asio::awaitable<void> Run();
+  const asio::any_io_executor& executor() const { return executor_; }
   // At the server's Stop, with the network thread stopped: an upload answered 226 and waiting
   // for proof of its receipt is committed when the client's TCP acknowledged the 226, and
   // failed otherwise.
@@ -244,10 +263,6 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> ReplyError(const Error& error, Operation operation);
   asio::awaitable<void> Dispatch(const Command& command);
   asio::awaitable<void> Watchdog(std::shared_ptr<Session> self);
-  template <typename F>
-  asio::awaitable<std::invoke_result_t<F&>> Blocking(F fn) {
-    co_return co_await Offload(work_, std::move(fn));
-  }
   void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
   void Log(std::string_view line) const;
   bool TlsRequired() const;  // by the server, or by the logged-in user's protocols
@@ -340,7 +355,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::string> pending_user_;
   const UserConfig* user_ = nullptr;
   std::unique_ptr<FileSession> files_;
-  WorkQueue work_;  // this session's blocking work, in order
+  asio::any_io_executor executor_;  // its network thread's: its coroutines, sockets and timers
+  WorkQueue work_;                  // this session's slow work, in order
 
   bool pbsz_ = false;
   bool prot_private_ = false;

@@ -89,12 +89,14 @@ std::string DeriveServerId(const std::string& data_dir, const std::string& liste
 
 asio::awaitable<void> FtpServer::Impl::Accept() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(kAwaitTuple);
+    // Connections are dealt to the network threads in turn; each stays on its thread.
+    asio::io_context& home = *contexts[next_context++ % contexts.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(home, kAwaitTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       // Out of descriptors or a connection that died in the queue: wait a little, go on.
       Log("ftp: accept failed: " + ec.message());
-      asio::steady_timer pause(*ioc, std::chrono::milliseconds(100));
+      asio::steady_timer pause(*contexts[0], std::chrono::milliseconds(100));
       co_await pause.async_wait(kAwaitTuple);
       continue;
     }
@@ -109,7 +111,7 @@ asio::awaitable<void> FtpServer::Impl::Accept() {
     }
     auto session = std::make_shared<Session>(*this, std::move(socket));
     asio::co_spawn(
-        *ioc, [session]() -> asio::awaitable<void> { co_await session->Run(); },
+        session->executor(), [session]() -> asio::awaitable<void> { co_await session->Run(); },
         [this](const std::exception_ptr& e) {
           if (!e) return;
           try {
@@ -179,13 +181,16 @@ Status FtpServer::Start() {
 
   // The listener.
   try {
-    s.ioc.emplace(1);
-    tcp::resolver resolver(*s.ioc);
+    int threads = s.options.network_threads > 0
+                      ? s.options.network_threads
+                      : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < threads; ++i) s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    tcp::resolver resolver(*s.contexts[0]);
     auto endpoints = resolver.resolve(config.listen.host, std::to_string(config.listen.port),
                                       tcp::resolver::passive | tcp::resolver::numeric_service);
     if (endpoints.empty()) throw std::runtime_error("no address");
     tcp::endpoint endpoint = *endpoints.begin();
-    s.acceptor.emplace(*s.ioc);
+    s.acceptor.emplace(*s.contexts[0]);
     s.acceptor->open(endpoint.protocol());
     s.acceptor->set_option(tcp::acceptor::reuse_address(true));
     s.acceptor->bind(endpoint);
@@ -209,17 +214,21 @@ Status FtpServer::Start() {
                     s.tls_material.fingerprint));
   s.pool.emplace(static_cast<size_t>(std::max(1, s.options.worker_threads)));
   s.started = true;
-  asio::co_spawn(*s.ioc, s.Accept(), [](const std::exception_ptr&) {});
-  s.thread = std::thread([&s] {
-    for (;;) {
-      try {
-        s.ioc->run();
-        return;
-      } catch (const std::exception& e) {
-        s.Log(std::string("ftp: internal error on the network thread: ") + e.what());
+  asio::co_spawn(*s.contexts[0], s.Accept(), [](const std::exception_ptr&) {});
+  for (auto& context : s.contexts) {
+    s.threads.emplace_back([&s, &ioc = *context] {
+      // A thread's first session may come later; until Stop, run() waits for it.
+      auto keep_running = asio::make_work_guard(ioc);
+      for (;;) {
+        try {
+          ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          s.Log(std::string("ftp: internal error on a network thread: ") + e.what());
+        }
       }
-    }
-  });
+    });
+  }
   return {};
 }
 
@@ -227,20 +236,20 @@ void FtpServer::Stop() {
   Impl& s = *impl_;
   if (!s.started || s.stopped) return;
   s.stopped = true;
-  s.ioc->stop();
-  if (s.thread.joinable()) s.thread.join();
+  for (auto& context : s.contexts) context->stop();
+  for (std::thread& t : s.threads) t.join();
   // The workers run what is queued for them (join without stop waits for the queue to empty);
-  // their completions wait in the stopped io_context's queue. So every session's coroutine is
-  // then held by the io_context alone, and destroyed with it while the pool, whose strands the
+  // their completions wait in the stopped io_contexts' queues. So every session's coroutine is
+  // then held by its io_context alone, and destroyed with it while the pool, whose strands the
   // sessions hold, still exists: an upload still open is finished as failed by its destructor and
-  // stores nothing. (An upload whose commit a worker had queued was acknowledged: it is stored.)
+  // stores nothing. (A commit runs on its session's thread, which finishes it before stopping.)
   s.pool->join();
   // Uploads answered 226 and waiting for proof that the client got it: stored when the client's
   // TCP acknowledged the 226, failed otherwise.
   std::vector<ftp::Session*> pending(s.pending_uploads.begin(), s.pending_uploads.end());
   for (ftp::Session* session : pending) session->ResolvePendingAtStop();
   s.acceptor.reset();
-  s.ioc.reset();
+  s.contexts.clear();
   s.pool.reset();
 }
 

@@ -80,8 +80,12 @@ struct FtpServerOptions {
   std::string region = "us-east-1";
   std::string account = "111111111111";
   const Clock* clock = nullptr;  // event times; nullptr: the system clock
-  int worker_threads = 2;        // for blocking work: hashing passwords, the object store
-  int max_sessions = 500;        // control connections at once; more are refused with 421
+  // Threads that run the sessions and their quick disk work (the object store's look-ups and
+  // commits); 0: the CPU count, at least 4, so that a session waiting on the disk holds one and
+  // the others go on.
+  int network_threads = 0;
+  int worker_threads = 2;  // for slow work: hashing passwords, a large file's buffers
+  int max_sessions = 500;  // control connections at once; more are refused with 421
   // Plain (not TLS) uploads: how long a client that idles after its 226 was acknowledged by its
   // TCP is given to reset the control connection before the file is committed. Linux resets a
   // socket closed with unread bytes; a client killed just as the 226 arrived does that at once.

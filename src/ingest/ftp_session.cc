@@ -46,10 +46,11 @@ Session::Session(FtpServer::Impl& server, tcp::socket socket)
     : server_(server),
       control_(std::move(socket)),
       session_id_(NewSessionId()),
+      executor_(control_.socket().get_executor()),
       work_(asio::make_strand(*server.pool)),
-      transfer_done_(*server.ioc),
-      transfer_wake_(*server.ioc),
-      watchdog_(*server.ioc) {
+      transfer_done_(executor_),
+      transfer_wake_(executor_),
+      watchdog_(executor_) {
   error_code ec;
   // Replies are small and each one waits for the last: Nagle's algorithm would hold a reply
   // back until the client's delayed ACK of the one before (40 ms per file).
@@ -62,7 +63,7 @@ Session::Session(FtpServer::Impl& server, tcp::socket socket)
 }
 
 Session::~Session() {
-  server_.pending_uploads.erase(this);
+  server_.RemovePendingUpload(this);
   server_.sessions.fetch_sub(1);
 }
 
@@ -87,7 +88,7 @@ std::string Session::Path(std::string_view arg) const {
 
 asio::awaitable<void> Session::Run() {
   auto self = shared_from_this();
-  asio::co_spawn(*server_.ioc, Watchdog(self), asio::detached);
+  asio::co_spawn(executor_, Watchdog(self), asio::detached);
   co_await Reply(220, "wharf FTP server ready.");
   while (!quit_) {
     std::optional<std::string> line = co_await ReadLine();
@@ -284,8 +285,9 @@ asio::awaitable<void> Session::OnPass(std::string_view arg) {
   FileProtocol protocol = control_.tls() ? FileProtocol::kFtps : FileProtocol::kFtp;
   Users& users = *server_.options.users;
   std::string password(arg);
-  Login login =
-      co_await Blocking([&] { return users.Authenticate(name, password, client_ip_, protocol); });
+  // A slow hash by design (tens of milliseconds): on a worker, not on a network thread.
+  Login login = co_await Offload(
+      work_, [&] { return users.Authenticate(name, password, client_ip_, protocol); });
   if (login.result == LoginResult::kLockedOut) {
     Log("login of '" + name + "' refused: " + login.reason);
     co_await Reply(530, fmt::format("Too many failed logins from {}; try again in {} s.",
@@ -513,7 +515,7 @@ asio::awaitable<void> Session::OnPwd(std::string_view) {
 asio::awaitable<void> Session::OnCwd(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  Status changed = co_await Blocking([&] { return files.ChangeDirectory(path); });
+  Status changed = files.ChangeDirectory(path);
   if (!changed.ok()) {
     co_await ReplyError(changed.error(), Operation::kRead);
     co_return;
@@ -532,7 +534,7 @@ asio::awaitable<void> Session::OnCdup(std::string_view) {
 asio::awaitable<void> Session::OnMkd(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  Status made = co_await Blocking([&] { return files.MakeDirectory(path); });
+  Status made = files.MakeDirectory(path);
   if (!made.ok()) {
     co_await ReplyError(made.error(), Operation::kCreate);
     co_return;
@@ -543,7 +545,7 @@ asio::awaitable<void> Session::OnMkd(std::string_view arg) {
 asio::awaitable<void> Session::OnRmd(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  Status removed = co_await Blocking([&] { return files.RemoveDirectory(path); });
+  Status removed = files.RemoveDirectory(path);
   if (!removed.ok()) {
     co_await ReplyError(removed.error(), Operation::kChange);
     co_return;
@@ -554,7 +556,7 @@ asio::awaitable<void> Session::OnRmd(std::string_view arg) {
 asio::awaitable<void> Session::OnDele(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  Status removed = co_await Blocking([&] { return files.Remove(path); });
+  Status removed = files.Remove(path);
   if (!removed.ok()) {
     co_await ReplyError(removed.error(), Operation::kChange);
     co_return;
@@ -565,7 +567,7 @@ asio::awaitable<void> Session::OnDele(std::string_view arg) {
 asio::awaitable<void> Session::OnRnfr(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  auto info = co_await Blocking([&] { return files.Stat(path); });
+  auto info = files.Stat(path);
   // Without the list permission the name cannot be checked here; RNTO will tell.
   if (!info.ok() && info.error().code != kAccessDenied) {
     co_await ReplyError(info.error(), Operation::kRead);
@@ -585,7 +587,7 @@ asio::awaitable<void> Session::OnRnto(std::string_view arg) {
   FileSession& files = *files_;
   std::string to(arg);
   // RNTO onto an existing file replaces it, as rename(2) does.
-  Status renamed = co_await Blocking([&] { return files.Rename(from, to, true); });
+  Status renamed = files.Rename(from, to, true);
   if (!renamed.ok()) {
     co_await ReplyError(renamed.error(), Operation::kCreate);
     co_return;
@@ -596,7 +598,7 @@ asio::awaitable<void> Session::OnRnto(std::string_view arg) {
 asio::awaitable<void> Session::OnSize(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  auto info = co_await Blocking([&] { return files.Stat(path); });
+  auto info = files.Stat(path);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -609,7 +611,7 @@ asio::awaitable<void> Session::OnSize(std::string_view arg) {
 asio::awaitable<void> Session::OnMdtm(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  auto info = co_await Blocking([&] { return files.Stat(path); });
+  auto info = files.Stat(path);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -627,7 +629,7 @@ asio::awaitable<void> Session::OnMfmt(std::string_view arg) {
   }
   FileSession& files = *files_;
   std::string path(arg.substr(space + 1));
-  auto info = co_await Blocking([&] { return files.Stat(path); });
+  auto info = files.Stat(path);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -642,7 +644,7 @@ asio::awaitable<void> Session::OnMfmt(std::string_view arg) {
 asio::awaitable<void> Session::OnMlst(std::string_view arg) {
   FileSession& files = *files_;
   std::string path(arg);
-  auto info = co_await Blocking([&] { return files.Stat(path); });
+  auto info = files.Stat(path);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
     co_return;

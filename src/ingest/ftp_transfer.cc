@@ -28,7 +28,7 @@ void Session::ResetDataSetup() {
 Result<uint16_t> Session::OpenPassive() {
   ResetDataSetup();
   const FtpServerConfig& config = server_.options.config;
-  tcp::acceptor acceptor(*server_.ioc);
+  tcp::acceptor acceptor(executor_);
   error_code last;
   auto listen_on = [&](uint16_t port) {
     error_code ec;
@@ -275,7 +275,7 @@ std::shared_ptr<Session::Transfer> Session::NewTransfer(std::unique_ptr<Channel>
 void Session::StartTransfer(asio::awaitable<void> body) {
   auto self = shared_from_this();
   asio::co_spawn(
-      *server_.ioc,
+      executor_,
       [self, body = std::move(body)]() mutable -> asio::awaitable<void> {
         co_await std::move(body);
       },
@@ -389,7 +389,7 @@ void Session::ResolvePendingAtStop() {
   if (pending_upload_ == nullptr) return;
   Upload& upload = *pending_upload_;
   pending_upload_ = nullptr;
-  server_.pending_uploads.erase(this);
+  server_.RemovePendingUpload(this);
   if (ReplyDelivery() == Delivery::kAcknowledged) {
     auto stored = upload.Finish(true);
     if (stored.ok()) {
@@ -461,10 +461,7 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
   } else {
     data.Close();
   }
-  co_await Blocking([&source, ok] {
-    source.Finish(ok);
-    return 0;
-  });
+  source.Finish(ok);
   if (failure) {
     Log("download of " + path + " failed: " + failure->code + ": " + failure->message);
     co_await EndTransfer(451, "Local error reading the file; transfer aborted.");
@@ -513,19 +510,21 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
       }
     }
     grow = grow || fill == filling.size();
-    // At the client's end of the data, the last write also seals the file: written, synced and
-    // in place, all that can fail for the disk's sake, before any 226.
-    const bool seal = end == asio::error::eof;
+    if (end == asio::error::eof) {
+      // At the client's end of the data, the last write also seals the file: written, synced
+      // and in place, all that can fail for the disk's sake, before any 226. Done here, on the
+      // session's strand: the last piece is all of most files, and a trip to a worker and back
+      // costs more than writing a few KiB to the page cache.
+      Status wrote = fill > 0 ? target.Write(std::string_view(filling.data(), fill)) : Status{};
+      if (wrote.ok()) wrote = target.Seal();
+      if (!wrote.ok()) write_error = wrote.error();
+      break;
+    }
     if (fill > 0) {
       std::swap(filling, writing);
       const char* bytes = writing.data();
-      write.emplace(work_, executor, [&target, bytes, fill, seal] {
-        Status wrote = target.Write(std::string_view(bytes, fill));
-        if (wrote.ok() && seal) wrote = target.Seal();
-        return wrote;
-      });
-    } else if (seal) {
-      write.emplace(work_, executor, [&target] { return target.Seal(); });
+      write.emplace(work_, executor,
+                    [&target, bytes, fill] { return target.Write(std::string_view(bytes, fill)); });
     }
     if (end) break;
   }
@@ -559,7 +558,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   if (!why.empty()) {
     data.Close();
     int64_t written = target.written();
-    (void)co_await Blocking([&target] { return target.Finish(false); });
+    (void)target.Finish(false);
     Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, written,
                     why));
     co_await EndTransfer(426, "Connection closed; transfer aborted; nothing was stored.");
@@ -567,7 +566,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   }
   co_await data.Shutdown();
   if (tls) {
-    auto stored = co_await Blocking([&target] { return target.Finish(true); });
+    auto stored = target.Finish(true);
     if (!stored.ok()) {
       ftp::Reply reply = ReplyForError(stored.error(), Operation::kCreate);
       if (reply.code == 451) Log(stored.error().code + ": " + stored.error().message);
@@ -586,22 +585,20 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   transfer->pending = true;
   pending_upload_ = &target;
   pending_path_ = path;
-  server_.pending_uploads.insert(this);
+  server_.AddPendingUpload(this);
   std::string refused = co_await AwaitReceipt(*transfer);
-  server_.pending_uploads.erase(this);
+  server_.RemovePendingUpload(this);
   pending_upload_ = nullptr;
   if (!refused.empty()) {
-    (void)co_await Blocking([&target] { return target.Finish(false); });
+    (void)target.Finish(false);
     Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, size,
                     refused));
   } else {
-    // Queued now, so that a command waiting for it (WaitTransferOrCommit) queues its own work
-    // behind it.
-    Background<Result<objects::ObjectMeta>> commit(work_, executor,
-                                                   [&target] { return target.Finish(true); });
+    // On the session's strand: a command that came after the 226 (WaitTransferOrCommit) runs
+    // once the commit is done, and sees the file.
     transfer->committing = true;
     transfer_done_.cancel();
-    auto stored = co_await commit.Get();
+    auto stored = target.Finish(true);
     if (!stored.ok()) {
       // The client was told 226: rare once the file is sealed (the index transaction failed).
       // Finish recorded the Upload Failed event with the reason when it could.
@@ -621,7 +618,7 @@ asio::awaitable<void> Session::OnRetr(std::string_view arg) {
   if (!co_await CheckDataProtection()) co_return;
   FileSession& files = *files_;
   std::string path(arg);
-  auto download = co_await Blocking([&] { return files.OpenDownload(path, offset); });
+  auto download = files.OpenDownload(path, offset);
   if (!download.ok()) {
     ResetDataSetup();
     co_await ReplyError(download.error(), Operation::kRead);
@@ -633,10 +630,7 @@ asio::awaitable<void> Session::OnRetr(std::string_view arg) {
   auto data = co_await OpenData();
   if (!data.ok()) {
     Download& source = **download;
-    co_await Blocking([&source] {
-      source.Finish(false);
-      return 0;
-    });
+    source.Finish(false);
     co_await Reply(425, "Cannot open data connection: " + data.error().message);
     co_return;
   }
@@ -656,7 +650,7 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
   std::string path(arg);
   if (append) {
     // Objects are written whole: APPE can create a file, not add to one.
-    auto info = co_await Blocking([&] { return files.Stat(path); });
+    auto info = files.Stat(path);
     if (info.ok() && info->type == EntryType::kFile) {
       ResetDataSetup();
       co_await Reply(554, "APPE to an existing file is not supported: files are stored whole.");
@@ -664,7 +658,7 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
     }
   }
   // REST > 0 is refused by OpenUpload (kNotSupported, 554): objects are written whole.
-  auto upload = co_await Blocking([&] { return files.OpenUpload(path, offset); });
+  auto upload = files.OpenUpload(path, offset);
   if (!upload.ok()) {
     ResetDataSetup();
     co_await ReplyError(upload.error(), Operation::kCreate);
@@ -675,7 +669,7 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
   auto data = co_await OpenData();
   if (!data.ok()) {
     Upload& target = **upload;
-    (void)co_await Blocking([&target] { return target.Finish(false); });
+    (void)target.Finish(false);
     co_await Reply(425, "Cannot open data connection: " + data.error().message);
     co_return;
   }
@@ -719,7 +713,7 @@ asio::awaitable<void> Session::List(std::string_view arg, ListFormat format) {
     }
     return std::string();
   };
-  auto listing = co_await Blocking([&]() -> Result<std::string> {
+  auto listing = [&]() -> Result<std::string> {
     WHARF_TRY(FileInfo info, files.Stat(path));
     std::string out;
     if (info.type == EntryType::kFile) {
@@ -746,7 +740,7 @@ asio::awaitable<void> Session::List(std::string_view arg, ListFormat format) {
       token = page.next_token;
     } while (!token.empty());
     return out;
-  });
+  }();
   if (!listing.ok()) {
     ResetDataSetup();
     if (format == ListFormat::kFacts && listing.error().code == kNotDirectory) {
