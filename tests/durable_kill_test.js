@@ -8,7 +8,7 @@
 // Driven with the real AWS SDK for JavaScript (@aws-sdk/client-sfn), as a user's program would.
 // Usage: node tests/durable_kill_test.js PATH/TO/wharf [--seed N] [--kills N]
 'use strict';
-const { spawn } = require('child_process');
+const { startWharf, sleep } = require('./serve_lib');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -93,29 +93,14 @@ fs.writeFileSync(path.join(dir, 'wharf.yaml'), [
 ].join('\n'));
 
 let server = null;
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wharf, ['serve', '--project', path.join(dir, 'wharf.yaml'),
-      '--data', path.join(dir, 'data'), '--http', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/on http:\/\/([^\s]+)/);
-      if (m) {
-        const sfn = new sdk.SFNClient({
-          endpoint: `http://${m[1]}`, region: 'us-east-1', maxAttempts: 1,
-          credentials: { accessKeyId: 'AKIDKILLTEST', secretAccessKey: secret },
-        });
-        resolve({ child, sfn });
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`wharf serve exited (${code || signal}): ${out}${err}`));
-    });
+async function startServer() {
+  const s = await startWharf(wharf, ['--project', path.join(dir, 'wharf.yaml'),
+    '--data', path.join(dir, 'data')]);
+  s.sfn = new sdk.SFNClient({
+    endpoint: s.endpoint, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDKILLTEST', secretAccessKey: secret },
   });
+  return s;
 }
 
 function kill(s) {
@@ -125,7 +110,6 @@ function kill(s) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const machine = 'arn:aws:states:us-east-1:111111111111:stateMachine:chain';
 const arnOf = (i) => `arn:aws:states:us-east-1:111111111111:execution:chain:e${i}`;
 

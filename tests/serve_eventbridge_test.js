@@ -3,7 +3,8 @@
 // see the executions the rules start, and `wharf dead-letters` for the dead letters.
 // Usage: node tests/serve_eventbridge_test.js PATH/TO/wharf
 'use strict';
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
+const { startWharf, sleep } = require('./serve_lib');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -37,20 +38,9 @@ fs.writeFileSync(path.join(dir, 'wharf.yaml'), [
 ].join('\n'));
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wharf, ['serve', '--project', path.join(dir, 'wharf.yaml'), '--http', '127.0.0.1:0'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/on http:\/\/([^\s]+)/);
-      if (m && out.includes('ready in')) resolve({ child, endpoint: `http://${m[1]}` });
-    });
-    child.on('exit', (code) => reject(new Error(`wharf serve exited with ${code}: ${out}`)));
-  });
+  return startWharf(wharf, ['--project', path.join(dir, 'wharf.yaml')]);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(what, fn, ms = 10000) {
   const deadline = Date.now() + ms;
   for (;;) {

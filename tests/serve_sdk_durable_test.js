@@ -11,7 +11,7 @@
 // Usage: node tests/serve_sdk_durable_test.js PATH/TO/wharf
 'use strict';
 const assert = require('assert');
-const { spawn } = require('child_process');
+const { startWharf, sleep } = require('./serve_lib');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -120,25 +120,7 @@ fs.writeFileSync(path.join(dir, 'wharf.yaml'), yaml.join('\n'));
 // ---- the server ----
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wharf, ['serve', '--project', path.join(dir, 'wharf.yaml'), '--data', data,
-      '--http', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const s = { child, out: '', err: '', endpoint: null, exited: null };
-    child.stderr.on('data', (d) => { s.err += d; });
-    child.stdout.on('data', (d) => {
-      s.out += d;
-      const m = s.out.match(/on http:\/\/([^\s]+)/);
-      if (m && !s.endpoint && /ready in/.test(s.out)) {
-        s.endpoint = `http://${m[1]}`;
-        resolve(s);
-      }
-    });
-    s.exit = new Promise((res) => child.on('exit', (code, signal) => {
-      s.exited = { code, signal };
-      res(s.exited);
-      if (!s.endpoint) reject(new Error(`wharf serve exited (${code || signal}): ${s.out}${s.err}`));
-    }));
-  });
+  return startWharf(wharf, ['--project', path.join(dir, 'wharf.yaml'), '--data', data]);
 }
 
 function client(endpoint, secretAccessKey = secret, accessKeyId = KEY) {
@@ -147,7 +129,6 @@ function client(endpoint, secretAccessKey = secret, accessKeyId = KEY) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let server = null;
 let sfn = null;
 const send = (Command, input) => sfn.send(new Command(input));

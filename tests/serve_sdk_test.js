@@ -2,7 +2,7 @@
 // pointed at the service with an endpoint override, as a user's program would be.
 // Usage: node tests/serve_sdk_test.js PATH/TO/wharf
 'use strict';
-const { spawn } = require('child_process');
+const { startWharf } = require('./serve_lib');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -44,17 +44,7 @@ fs.writeFileSync(path.join(dir, 'wharf.yaml'), [
 ].join('\n'));
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wharf, ['serve', '--project', path.join(dir, 'wharf.yaml'), '--http', '127.0.0.1:0'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/on http:\/\/([^\s]+)/);
-      if (m) resolve({ child, endpoint: `http://${m[1]}` });
-    });
-    child.on('exit', (code) => reject(new Error(`wharf serve exited with ${code}: ${out}`)));
-  });
+  return startWharf(wharf, ['--project', path.join(dir, 'wharf.yaml')]);
 }
 
 // StartSyncExecution carries the endpoint host prefix "sync-" (sync-states.REGION.amazonaws.com);

@@ -210,6 +210,11 @@ class FtpServerTest : public ::testing::Test {
     delete shared_store_;
     shared_store_ = nullptr;
     delete store_dir_;
+    store_dir_ = nullptr;
+    delete alice_hash_;
+    alice_hash_ = nullptr;
+    delete bob_hash_;
+    bob_hash_ = nullptr;
   }
 
   void SetUp() override {
