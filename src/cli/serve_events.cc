@@ -52,6 +52,11 @@ class ExecutionEvents final : public events::EventSource {
   store::StateStore& store_;
 };
 
+// How often the importer looks at the two outboxes when no commit nudged it: a safety net (both
+// stores nudge it after every commit that adds events), so an idle server wakes once a second
+// rather than a hundred times.
+constexpr auto kImportPoll = std::chrono::seconds(1);
+
 // StartExecution's errors that no retry can fix.
 bool Permanent(std::string_view code) {
   return code == "StateMachineDoesNotExist" || code == "StateMachineDeleting" ||
@@ -75,6 +80,7 @@ events::InvokeResult StartExecutionTarget(api::SfnService& service,
 
 void ServeEvents::Stop() {
   if (landing) landing->SetCommitListener({});
+  if (store) store->SetOutboxListener({});
   if (scheduler) scheduler->Stop();
   if (importer) importer->Stop();
   if (bus) bus->Stop();
@@ -179,14 +185,17 @@ Result<std::unique_ptr<ServeEvents>> StartEvents(const Project& project, const s
   events->sources.push_back(std::make_unique<ExecutionEvents>(store));
   std::vector<events::EventSource*> sources;
   for (auto& s : events->sources) sources.push_back(s.get());
-  events->importer = std::make_unique<events::Importer>(*events->bus, std::move(sources),
-                                                        std::chrono::milliseconds(10), log);
+  events->importer =
+      std::make_unique<events::Importer>(*events->bus, std::move(sources), kImportPoll, log);
   events->bus->Start();
   events->importer->Start();
-  // An upload's event is imported as soon as it is committed, not at the next poll.
+  // An upload's event, or an execution's status change, is imported as soon as it is committed,
+  // not at the next poll.
   events::Importer* importer = events->importer.get();
   landing.SetCommitListener([importer] { importer->Nudge(); });
   events->landing = &landing;
+  store.SetOutboxListener([importer] { importer->Nudge(); });
+  events->store = &store;
   events::SchedulerOptions scheduler_options;
   scheduler_options.region = sfn.region;
   scheduler_options.account = sfn.account;

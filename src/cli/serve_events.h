@@ -23,6 +23,7 @@ struct ServeEvents {
   std::unique_ptr<events::Bus> bus;
   std::unique_ptr<events::Importer> importer;
   objects::LocalObjectStore* landing = nullptr;  // nudges the importer after each commit
+  store::StateStore* store = nullptr;            // nudges it after each commit with events
   std::unique_ptr<events::Scheduler> scheduler;  // the project's schedules
 
   void Stop();  // the scheduler, the importer, then the deliveries

@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -83,8 +83,7 @@ class FailingStore final : public store::StateStore {
   Result<std::vector<store::Task>> LeaseTasks(const store::LeaseRequest& r) override {
     return s_->LeaseTasks(r);
   }
-  Status CompleteTask(const store::TaskLease& l, std::string_view r,
-                      store::Completion c) override {
+  Status CompleteTask(const store::TaskLease& l, std::string_view r, store::Completion c) override {
     return s_->CompleteTask(l, r, c);
   }
   Status ExtendTaskLease(const store::TaskLease& l, TimePoint u) override {
@@ -94,9 +93,7 @@ class FailingStore final : public store::StateStore {
   Result<std::vector<store::Task>> ListFinishedTasks(const store::FinishedTaskQuery& q) override {
     return s_->ListFinishedTasks(q);
   }
-  Result<store::Task> GetTaskByToken(std::string_view t) override {
-    return s_->GetTaskByToken(t);
-  }
+  Result<store::Task> GetTaskByToken(std::string_view t) override { return s_->GetTaskByToken(t); }
   Status CompleteTaskByToken(std::string_view t, std::string_view r) override {
     return s_->CompleteTaskByToken(t, r);
   }
@@ -112,6 +109,7 @@ class FailingStore final : public store::StateStore {
   Status MarkOutboxDelivered(const std::vector<int64_t>& s, TimePoint n) override {
     return s_->MarkOutboxDelivered(s, n);
   }
+  void SetOutboxListener(std::function<void()> l) override { s_->SetOutboxListener(std::move(l)); }
   uint64_t TaskEvents() const override { return s_->TaskEvents(); }
   uint64_t WaitForTaskEvents(uint64_t s, std::chrono::milliseconds t) override {
     return s_->WaitForTaskEvents(s, t);
@@ -214,10 +212,9 @@ TEST_F(EngineTest, RunsAPassChainAndRecordsItsHistory) {
     EXPECT_GE(event.timestamp, previous) << "event " << event.id << " goes back in time";
     previous = event.timestamp;
   }
-  EXPECT_EQ(Types(arn),
-            (std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                      "PassStateEntered", "PassStateExited",
-                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(Types(arn), (std::vector<std::string>{"ExecutionStarted", "PassStateEntered",
+                                                  "PassStateExited", "PassStateEntered",
+                                                  "PassStateExited", "ExecutionSucceeded"}));
   // The status change is in the outbox for the events issue.
   auto outbox = store_->ReadOutbox(10, 0);
   ASSERT_TRUE(outbox.ok());
@@ -255,11 +252,13 @@ TEST_F(EngineTest, StartIsIdempotentByNameAndInput) {
 TEST_F(EngineTest, RunsFunctionsWithTheAttemptIdAndRetries) {
   std::string counter = dir_.path() + "/count";
   functions_["flaky"] =
-      Sh("flaky", "n=$(cat " + counter + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " +
-                      counter +
-                      "; if [ $n -lt 3 ]; then echo '{\"errorType\":\"Flaky\",\"errorMessage\":\"no\"}'"
-                      " >&2; exit 1; fi; printf '{\"id\":\"%s\",\"n\":%s}' \"$WHARF_ATTEMPT_ID\" $n");
-  Define("f", R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:flaky",
+      Sh("flaky",
+         "n=$(cat " + counter + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter +
+             "; if [ $n -lt 3 ]; then echo '{\"errorType\":\"Flaky\",\"errorMessage\":\"no\"}'"
+             " >&2; exit 1; fi; printf '{\"id\":\"%s\",\"n\":%s}' \"$WHARF_ATTEMPT_ID\" $n");
+  Define(
+      "f",
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:flaky",
     "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":1,"MaxAttempts":5}],"End":true}}})");
   StartEngine();
   std::string arn = Start("f", "{}", "retry");
@@ -289,8 +288,8 @@ TEST_F(EngineTest, AWaitKeepsItsDeadlineAcrossARestart) {
   EXPECT_EQ(e.status, store::ExecutionStatus::kSucceeded);
   EXPECT_GE(took, 2s);
   EXPECT_LT(took, 4s);  // not restarted from zero after the restart
-  std::vector<std::string> want = {"ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                   "WaitStateEntered", "WaitStateExited",  "PassStateEntered",
+  std::vector<std::string> want = {"ExecutionStarted", "PassStateEntered",  "PassStateExited",
+                                   "WaitStateEntered", "WaitStateExited",   "PassStateEntered",
                                    "PassStateExited",  "ExecutionSucceeded"};
   EXPECT_EQ(Types(arn), want);
 }
@@ -298,9 +297,11 @@ TEST_F(EngineTest, AWaitKeepsItsDeadlineAcrossARestart) {
 TEST_F(EngineTest, ATaskLostInARestartRunsAgainWithTheSameAttemptId) {
   std::string log = dir_.path() + "/log";
   // The first run outlives the engine; the engine's restart runs it again.
-  functions_["slow"] = Sh("slow", "echo \"$WHARF_ATTEMPT_ID $WHARF_ATTEMPT_NUMBER\" >> " + log +
-                                      "; if [ $WHARF_ATTEMPT_NUMBER = 1 ]; then sleep 1; fi; echo 7");
-  Define("t", R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+  functions_["slow"] =
+      Sh("slow", "echo \"$WHARF_ATTEMPT_ID $WHARF_ATTEMPT_NUMBER\" >> " + log +
+                     "; if [ $WHARF_ATTEMPT_NUMBER = 1 ]; then sleep 1; fi; echo 7");
+  Define("t",
+         R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
     "Parameters":{"FunctionName":"slow","Payload":{}},"OutputPath":"$.Payload","End":true}}})");
   StartEngine();
   std::string arn = Start("t", "{}", "lost");
@@ -474,8 +475,8 @@ TEST_F(EngineTest, ParallelAndMapSurviveARestartMidway) {
 
 TEST_F(EngineTest, QueuedTasksSurviveARestart) {
   std::string log = dir_.path() + "/log";
-  functions_["one"] = Sh("one", "cat >/dev/null; echo \"$WHARF_ATTEMPT_ID\" >> " + log +
-                                    "; sleep 0.3; echo 1");
+  functions_["one"] =
+      Sh("one", "cat >/dev/null; echo \"$WHARF_ATTEMPT_ID\" >> " + log + "; sleep 0.3; echo 1");
   concurrency_["one"] = 1;
   Define("q", R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
     "StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
@@ -513,14 +514,14 @@ TEST_F(EngineTest, AFailedCommitLosesNothingAndTheExecutionCarriesOn) {
   store::Execution e = Wait(arn);
   EXPECT_EQ(e.status, store::ExecutionStatus::kSucceeded);
   EXPECT_EQ(e.output.value_or(""), "\"done\"");
-  std::vector<std::string> want = {"ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                   "WaitStateEntered", "WaitStateExited",  "PassStateEntered",
+  std::vector<std::string> want = {"ExecutionStarted", "PassStateEntered",  "PassStateExited",
+                                   "WaitStateEntered", "WaitStateExited",   "PassStateEntered",
                                    "PassStateExited",  "ExecutionSucceeded"};
   EXPECT_EQ(Types(arn), want);
-  auto missing = store_->GetExecution(
-      "arn:aws:states:us-east-1:111111111111:execution:w:refused", store::WithSnapshot::kNo);
+  auto missing = store_->GetExecution("arn:aws:states:us-east-1:111111111111:execution:w:refused",
+                                      store::WithSnapshot::kNo);
   EXPECT_FALSE(missing.ok());  // a start whose commit failed never existed
-  engine_.reset();  // before `failing` goes
+  engine_.reset();             // before `failing` goes
 }
 
 }  // namespace

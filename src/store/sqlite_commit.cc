@@ -238,8 +238,17 @@ Result<CommitResult> SqliteStore::Commit(const Transition& transition) {
   if (result.ok()) {
     transitions_.fetch_add(1, std::memory_order_relaxed);
     if (!transition.enqueue.empty()) NotifyTaskEvent();
+    if (!transition.outbox.empty()) {
+      std::lock_guard lock(outbox_listener_mu_);
+      if (outbox_listener_) outbox_listener_();
+    }
   }
   return result;
+}
+
+void SqliteStore::SetOutboxListener(std::function<void()> listener) {
+  std::lock_guard lock(outbox_listener_mu_);
+  outbox_listener_ = std::move(listener);
 }
 
 Result<CommitResult> SqliteStore::CommitLocked(Db& db, const Transition& t) {

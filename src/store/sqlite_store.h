@@ -94,6 +94,7 @@ class SqliteStore final : public StateStore {
 
   Result<std::vector<OutboxEvent>> ReadOutbox(int limit, int64_t after_seq) override;
   Status MarkOutboxDelivered(const std::vector<int64_t>& seqs, TimePoint now) override;
+  void SetOutboxListener(std::function<void()> listener) override;
 
   uint64_t TaskEvents() const override;
   uint64_t WaitForTaskEvents(uint64_t seen, std::chrono::milliseconds timeout) override;
@@ -134,6 +135,9 @@ class SqliteStore final : public StateStore {
   mutable std::mutex task_events_mu_;
   std::condition_variable task_events_cv_;
   uint64_t task_events_ = 0;  // guarded by task_events_mu_
+
+  std::mutex outbox_listener_mu_;
+  std::function<void()> outbox_listener_;  // guarded by outbox_listener_mu_
 
   std::unique_ptr<sqlite::Db> checkpoint_db_;
   std::mutex checkpoint_mu_;

@@ -273,6 +273,30 @@ TEST_F(TaskTest, TimersComeDueInOrderAndAreReplacedAndCancelledByKey) {
 
 // ---- Outbox ----------------------------------------------------------------------------------
 
+TEST_F(TaskTest, ACommitWithOutboxEventsCallsTheOutboxListener) {
+  int calls = 0;
+  bool saw_events = false;
+  store_->SetOutboxListener([&] {
+    ++calls;
+    // Called after the commit: the events are there to read.
+    saw_events = !store_->ReadOutbox(10, 0).value().empty();
+  });
+  Transition none;
+  none.add_timers.push_back(Timer{"t", e1_, At(5), "{}"});
+  ASSERT_TRUE(store_->Commit(none).ok());
+  EXPECT_EQ(calls, 0);
+
+  Transition some;
+  some.outbox.push_back(OutboxEvent{0, "Step Functions Execution Status Change", e1_, "{}", At(1)});
+  ASSERT_TRUE(store_->Commit(some).ok());
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(saw_events);
+
+  store_->SetOutboxListener({});
+  ASSERT_TRUE(store_->Commit(some).ok());
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(TaskTest, OutboxEventsAreReadInOrderUntilDelivered) {
   Transition t;
   for (int i = 0; i < 5; ++i) {

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -411,6 +412,10 @@ class StateStore {
   // Outbox: undelivered events in seq order, after `after_seq`.
   virtual Result<std::vector<OutboxEvent>> ReadOutbox(int limit, int64_t after_seq) = 0;
   virtual Status MarkOutboxDelivered(const std::vector<int64_t>& seqs, TimePoint now) = 0;
+  // Called after each Commit that added outbox events, on the committing thread, so that a
+  // reader of the outbox need not poll it often; it must return at once. An empty function:
+  // none.
+  virtual void SetOutboxListener(std::function<void()> listener) = 0;
 
   // Task events: a counter that grows after every commit that made a task leasable (enqueued
   // one) or finished one (CompleteTask, CompleteTaskByToken), on this node or, where the
