@@ -48,6 +48,9 @@ std::string FormatIso8601(TimePoint t);
 // ISO-8601 UTC to the second, as EventBridge writes an event's "time": 2024-01-01T12:00:00Z
 // (the time is floored to its second).
 std::string FormatIso8601Seconds(TimePoint t);
+// ISO-8601 UTC with nanoseconds, as Transfer Family writes its timestamps:
+// 2024-01-01T12:00:00.123456789Z
+std::string FormatIso8601Nanos(TimePoint t);
 int64_t ToUnixMillis(TimePoint t);
 
 }  // namespace wharf

@@ -19,5 +19,11 @@ TEST(Clock, Iso8601ToTheSecondFloorsTheTime) {
   EXPECT_EQ(FormatIso8601Seconds(At(-1)), "1969-12-31T23:59:59Z");
 }
 
+TEST(Clock, Iso8601WithNanoseconds) {
+  TimePoint t = At(1668331800123) + std::chrono::nanoseconds(456789);
+  EXPECT_EQ(FormatIso8601Nanos(t), "2022-11-13T09:30:00.123456789Z");
+  EXPECT_EQ(FormatIso8601Nanos(At(-500)), "1969-12-31T23:59:59.500000000Z");
+}
+
 }  // namespace
 }  // namespace wharf

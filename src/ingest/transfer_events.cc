@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <random>
 #include <utility>
 #include <vector>
@@ -19,28 +18,6 @@ std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
                                    std::random_device{}()};
   return rng;
-}
-
-// Seconds since the epoch (floored) and the nanoseconds within that second.
-std::pair<std::time_t, int64_t> Split(TimePoint time) {
-  int64_t ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-  int64_t secs = ns / 1'000'000'000;
-  int64_t rest = ns % 1'000'000'000;
-  if (rest < 0) {
-    rest += 1'000'000'000;
-    --secs;
-  }
-  return {static_cast<std::time_t>(secs), rest};
-}
-
-std::string FormatSeconds(std::time_t secs) {
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
 }
 
 const char* ActionWords(TransferAction action) {
@@ -220,11 +197,6 @@ std::string SequencerFor(TimePoint time) {
 
 std::string FormatEventTime(TimePoint time) { return FormatIso8601Seconds(time); }
 
-std::string FormatTransferTimestamp(TimePoint time) {
-  auto [secs, ns] = Split(time);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(ns));
-  return FormatSeconds(secs) + frac + "Z";
-}
+std::string FormatTransferTimestamp(TimePoint time) { return FormatIso8601Nanos(time); }
 
 }  // namespace wharf::ingest
