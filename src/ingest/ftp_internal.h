@@ -1,6 +1,6 @@
 // The FTP server's parts on Boost.Asio (see ftp_server.h): a connection with optional TLS
-// (Channel), deadlines, work moved off the network thread (Offload), the server's shared state
-// (FtpServer::Impl) and one control connection (Session). Included only by ftp_server.cc,
+// (Channel), deadlines, slow work moved off the network threads (Offload), the server's shared
+// state (FtpServer::Impl) and one control connection (Session). Included only by ftp_server.cc,
 // ftp_session.cc and ftp_transfer.cc: Boost.Asio and OpenSSL are slow to compile.
 //
 // Threads: each of the server's network threads runs its own io_context, and each session lives
@@ -202,7 +202,7 @@ struct FtpServer::Impl {
   }
   std::mutex pending_mu;
   std::unordered_set<ftp::Session*> pending_uploads;  // guarded by pending_mu
-  // Everything above outlives the sessions' coroutines, which Stop destroys with the io_context
+  // Everything above outlives the sessions' coroutines, which Stop destroys with the io_contexts
   // (an open upload is then finished as failed by its destructor).
   std::unique_ptr<ftp::ssl::context> tls;
   // One io_context per network thread; a session stays on the one it was accepted on.
@@ -234,7 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> Run();
   const asio::any_io_executor& executor() const { return executor_; }
-  // At the server's Stop, with the network thread stopped: an upload answered 226 and waiting
+  // At the server's Stop, with the network threads stopped: an upload answered 226 and waiting
   // for proof of its receipt is committed when the client's TCP acknowledged the 226, and
   // failed otherwise.
   void ResolvePendingAtStop();

@@ -513,9 +513,7 @@ asio::awaitable<void> Session::OnPwd(std::string_view) {
 }
 
 asio::awaitable<void> Session::OnCwd(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  Status changed = files.ChangeDirectory(path);
+  Status changed = files_->ChangeDirectory(arg);
   if (!changed.ok()) {
     co_await ReplyError(changed.error(), Operation::kRead);
     co_return;
@@ -532,9 +530,7 @@ asio::awaitable<void> Session::OnCdup(std::string_view) {
 }
 
 asio::awaitable<void> Session::OnMkd(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  Status made = files.MakeDirectory(path);
+  Status made = files_->MakeDirectory(arg);
   if (!made.ok()) {
     co_await ReplyError(made.error(), Operation::kCreate);
     co_return;
@@ -543,9 +539,7 @@ asio::awaitable<void> Session::OnMkd(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnRmd(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  Status removed = files.RemoveDirectory(path);
+  Status removed = files_->RemoveDirectory(arg);
   if (!removed.ok()) {
     co_await ReplyError(removed.error(), Operation::kChange);
     co_return;
@@ -554,9 +548,7 @@ asio::awaitable<void> Session::OnRmd(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnDele(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  Status removed = files.Remove(path);
+  Status removed = files_->Remove(arg);
   if (!removed.ok()) {
     co_await ReplyError(removed.error(), Operation::kChange);
     co_return;
@@ -565,15 +557,13 @@ asio::awaitable<void> Session::OnDele(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnRnfr(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  auto info = files.Stat(path);
+  auto info = files_->Stat(arg);
   // Without the list permission the name cannot be checked here; RNTO will tell.
   if (!info.ok() && info.error().code != kAccessDenied) {
     co_await ReplyError(info.error(), Operation::kRead);
     co_return;
   }
-  rename_from_ = path;
+  rename_from_ = std::string(arg);
   co_await Reply(350, "Ready for RNTO.");
 }
 
@@ -584,10 +574,8 @@ asio::awaitable<void> Session::OnRnto(std::string_view arg) {
   }
   std::string from = std::move(*rename_from_);
   rename_from_.reset();
-  FileSession& files = *files_;
-  std::string to(arg);
   // RNTO onto an existing file replaces it, as rename(2) does.
-  Status renamed = files.Rename(from, to, true);
+  Status renamed = files_->Rename(from, arg, true);
   if (!renamed.ok()) {
     co_await ReplyError(renamed.error(), Operation::kCreate);
     co_return;
@@ -596,9 +584,7 @@ asio::awaitable<void> Session::OnRnto(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnSize(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  auto info = files.Stat(path);
+  auto info = files_->Stat(arg);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -609,9 +595,7 @@ asio::awaitable<void> Session::OnSize(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnMdtm(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  auto info = files.Stat(path);
+  auto info = files_->Stat(arg);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -627,9 +611,7 @@ asio::awaitable<void> Session::OnMfmt(std::string_view arg) {
     co_await Reply(501, "MFMT takes YYYYMMDDHHMMSS and a path.");
     co_return;
   }
-  FileSession& files = *files_;
-  std::string path(arg.substr(space + 1));
-  auto info = files.Stat(path);
+  auto info = files_->Stat(arg.substr(space + 1));
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
@@ -642,9 +624,7 @@ asio::awaitable<void> Session::OnMfmt(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnMlst(std::string_view arg) {
-  FileSession& files = *files_;
-  std::string path(arg);
-  auto info = files.Stat(path);
+  auto info = files_->Stat(arg);
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
     co_return;

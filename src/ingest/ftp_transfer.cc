@@ -187,7 +187,6 @@ asio::awaitable<bool> Session::CheckDataProtection() {
 }
 
 asio::awaitable<Result<std::unique_ptr<Channel>>> Session::OpenData() {
-  auto executor = control_.socket().get_executor();
   std::unique_ptr<Channel> channel;
   if (passive_) {
     std::optional<tcp::socket> accepted;
@@ -195,7 +194,7 @@ asio::awaitable<Result<std::unique_ptr<Channel>>> Session::OpenData() {
     bool expired = false;
     {
       tcp::acceptor& acceptor = *passive_;
-      Deadline deadline(executor, kDataConnectTimeout, [&acceptor] {
+      Deadline deadline(executor_, kDataConnectTimeout, [&acceptor] {
         error_code ignored;
         acceptor.close(ignored);
       });
@@ -230,10 +229,10 @@ asio::awaitable<Result<std::unique_ptr<Channel>>> Session::OpenData() {
   } else if (active_) {
     tcp::endpoint endpoint = *active_;
     ResetDataSetup();
-    tcp::socket socket(executor);
+    tcp::socket socket(executor_);
     error_code ec;
     {
-      Deadline deadline(executor, kDataConnectTimeout, [&socket] {
+      Deadline deadline(executor_, kDataConnectTimeout, [&socket] {
         error_code ignored;
         socket.close(ignored);
       });
@@ -253,7 +252,7 @@ asio::awaitable<Result<std::unique_ptr<Channel>>> Session::OpenData() {
     Channel& data = *channel;
     error_code ec;
     {
-      Deadline deadline(executor, kHandshakeTimeout, [&data] { data.Close(); });
+      Deadline deadline(executor_, kHandshakeTimeout, [&data] { data.Close(); });
       ec = co_await data.Handshake(*server_.tls, Channel::Kind::kData);
     }
     if (ec) {
@@ -425,14 +424,13 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
                                         std::unique_ptr<Download> download, std::string path) {
   Channel& data = *transfer->data;
   Download& source = *download;
-  auto executor = control_.socket().get_executor();
   auto read = [&source] { return source.Read(kDataBufferBytes); };
   int64_t sent = 0;
   std::optional<Error> failure;
   bool broken = false;
   // The next piece is read from the store while this one goes out.
   std::optional<Background<Result<std::string>>> next;
-  next.emplace(work_, executor, read);
+  next.emplace(work_, executor_, read);
   for (;;) {
     Result<std::string> piece = co_await next->Get();
     next.reset();
@@ -445,7 +443,7 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
       broken = true;
       break;
     }
-    next.emplace(work_, executor, read);
+    next.emplace(work_, executor_, read);
     error_code ec = co_await data.Write(asio::buffer(*piece));
     if (ec) {
       broken = true;
@@ -479,7 +477,6 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   Channel& data = *transfer->data;
   const bool tls = data.tls();
   Upload& target = *upload;
-  auto executor = control_.socket().get_executor();
   // Two buffers: the store writes one while the socket fills the other. They start small (most
   // files are): two zeroed 256 KiB buffers per file cost 128 page faults, a tenth of the
   // server's time for 10 KiB files. One that fills up grows to kDataBufferBytes.
@@ -513,7 +510,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     if (end == asio::error::eof) {
       // At the client's end of the data, the last write also seals the file: written, synced
       // and in place, all that can fail for the disk's sake, before any 226. Done here, on the
-      // session's strand: the last piece is all of most files, and a trip to a worker and back
+      // session's thread: the last piece is all of most files, and a trip to a worker and back
       // costs more than writing a few KiB to the page cache.
       Status wrote = fill > 0 ? target.Write(std::string_view(filling.data(), fill)) : Status{};
       if (wrote.ok()) wrote = target.Seal();
@@ -523,7 +520,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     if (fill > 0) {
       std::swap(filling, writing);
       const char* bytes = writing.data();
-      write.emplace(work_, executor,
+      write.emplace(work_, executor_,
                     [&target, bytes, fill] { return target.Write(std::string_view(bytes, fill)); });
     }
     if (end) break;
@@ -594,7 +591,7 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
     Log(fmt::format("upload of {} failed after {} bytes: {}; nothing was stored", path, size,
                     refused));
   } else {
-    // On the session's strand: a command that came after the 226 (WaitTransferOrCommit) runs
+    // On the session's thread: a command that came after the 226 (WaitTransferOrCommit) runs
     // once the commit is done, and sees the file.
     transfer->committing = true;
     transfer_done_.cancel();
@@ -616,9 +613,7 @@ asio::awaitable<void> Session::OnRetr(std::string_view arg) {
   int64_t offset = rest_;
   rest_ = 0;
   if (!co_await CheckDataProtection()) co_return;
-  FileSession& files = *files_;
-  std::string path(arg);
-  auto download = files.OpenDownload(path, offset);
+  auto download = files_->OpenDownload(arg, offset);
   if (!download.ok()) {
     ResetDataSetup();
     co_await ReplyError(download.error(), Operation::kRead);
@@ -629,8 +624,7 @@ asio::awaitable<void> Session::OnRetr(std::string_view arg) {
                                   (*download)->meta().size));
   auto data = co_await OpenData();
   if (!data.ok()) {
-    Download& source = **download;
-    source.Finish(false);
+    (*download)->Finish(false);
     co_await Reply(425, "Cannot open data connection: " + data.error().message);
     co_return;
   }
@@ -646,11 +640,9 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
   int64_t offset = rest_;
   rest_ = 0;
   if (!co_await CheckDataProtection()) co_return;
-  FileSession& files = *files_;
-  std::string path(arg);
   if (append) {
     // Objects are written whole: APPE can create a file, not add to one.
-    auto info = files.Stat(path);
+    auto info = files_->Stat(arg);
     if (info.ok() && info->type == EntryType::kFile) {
       ResetDataSetup();
       co_await Reply(554, "APPE to an existing file is not supported: files are stored whole.");
@@ -658,7 +650,7 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
     }
   }
   // REST > 0 is refused by OpenUpload (kNotSupported, 554): objects are written whole.
-  auto upload = files.OpenUpload(path, offset);
+  auto upload = files_->OpenUpload(arg, offset);
   if (!upload.ok()) {
     ResetDataSetup();
     co_await ReplyError(upload.error(), Operation::kCreate);
@@ -668,8 +660,7 @@ asio::awaitable<void> Session::Store(std::string_view arg, bool append) {
   co_await Reply(150, "Ok to send data for " + shown + ".");
   auto data = co_await OpenData();
   if (!data.ok()) {
-    Upload& target = **upload;
-    (void)target.Finish(false);
+    (void)(*upload)->Finish(false);
     co_await Reply(425, "Cannot open data connection: " + data.error().message);
     co_return;
   }
