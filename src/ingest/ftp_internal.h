@@ -44,7 +44,7 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 inline constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
-inline constexpr size_t kDataBufferBytes = size_t{256} * 1024;
+inline constexpr size_t kDataBufferBytes = size_t{1024} * 1024;
 inline constexpr size_t kFirstDataBufferBytes = size_t{16} * 1024;  // an upload's first buffers
 inline constexpr size_t kMaxCommandLine = 8192;
 inline constexpr auto kDataConnectTimeout = std::chrono::seconds(30);
