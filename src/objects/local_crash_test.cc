@@ -237,14 +237,16 @@ TEST(LocalFailure, AFullDiskFailsThePutWithTheFileAndLeavesNothing) {
   auto store = OpenStore(root);
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE(PutBytes(**store, "before", "ok").ok());
-  {
+  // Pieces of 64 KiB are hashed in line; from 128 KiB on, on the writer's hashing thread.
+  for (size_t piece : {size_t{65536}, size_t{262144}}) {
+    SCOPED_TRACE(piece);
     FileSizeLimit limit(1 << 20);
     ObjectMeta meta;
     meta.key = "too big";
     auto writer = (*store)->Put(meta);
     ASSERT_TRUE(writer.ok());
     Status failed;
-    for (int i = 0; i < 32 && failed.ok(); ++i) failed = (*writer)->Write(std::string(65536, 'f'));
+    for (int i = 0; i < 32 && failed.ok(); ++i) failed = (*writer)->Write(std::string(piece, 'f'));
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.error().code, errc::kStorageFailure);
     EXPECT_NE(failed.error().message.find("writing " + root + "/tmp/"), std::string::npos)
