@@ -88,11 +88,15 @@ Status Importer::Flush() {
 
 void Importer::Loop() {
   for (;;) {
+    auto polled = std::chrono::steady_clock::now();
     Status s = PollOnce();
     if (!s.ok() && s.error().message != last_error_ && log_) log_("events: " + s.error().message);
     last_error_ = s.ok() ? "" : s.error().message;
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, interval_, [this] { return stopping_ || nudged_; });
+    // At most one poll per kGather: a nudge after a quiet spell is served at once, the commits of
+    // a burst in batches.
+    cv_.wait_until(lock, polled + kGather, [this] { return stopping_; });
     if (stopping_) return;
     nudged_ = false;
   }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <unistd.h>
@@ -18,6 +19,7 @@ class MemoryOutbox final : public EventSource {
  public:
   std::string name() const override { return "memory"; }
   Result<std::vector<SourceEvent>> Read(int64_t after, int limit) override {
+    std::lock_guard lock(mu);
     ++reads;
     std::vector<SourceEvent> out;
     for (auto it = rows.upper_bound(after);
@@ -27,17 +29,24 @@ class MemoryOutbox final : public EventSource {
     return out;
   }
   Status Forget(const std::vector<int64_t>& seqs) override {
+    std::lock_guard lock(mu);
     ++forgets;
     for (int64_t s : seqs) rows.erase(s);
     return {};
   }
   void Add(int n) {
+    std::lock_guard lock(mu);
     for (int i = 0; i < n; ++i) {
       int64_t seq = ++last;
       rows[seq] = R"({"version": "0", "id": ")" + id_prefix + std::to_string(seq) +
                   R"(", "source": "test", "detail-type": "T", "detail": {}})";
     }
   }
+  int Reads() {
+    std::lock_guard lock(mu);
+    return reads;
+  }
+  std::mutex mu;  // for a started Importer's thread
   std::map<int64_t, std::string> rows;
   int64_t last = 0;
   std::string id_prefix = "e-";
@@ -132,6 +141,43 @@ TEST_F(ImporterTest, AnOldOutboxIsRemovedAfterAWhile) {
   ASSERT_TRUE(importer.PollOnce().ok());  // nothing new; the old row is due
   EXPECT_TRUE(outbox.rows.empty());
   EXPECT_EQ(BusEvents(), 1);
+}
+
+// Started, the importer polls when nudged, at most once per kGather (5 ms): a nudge after a
+// quiet spell is served at once, not at the interval (an hour here), and commits that come one
+// after another import in a few polls, not in one each.
+TEST_F(ImporterTest, ANudgeIsServedAtOnceAndABurstInFewPolls) {
+  MemoryOutbox outbox;
+  auto bus = OpenBus();
+  ASSERT_NE(bus, nullptr);
+  Importer importer(*bus, {&outbox}, std::chrono::hours(1), nullptr);
+  importer.Start();
+  auto wait_for_bus = [&](int64_t n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (BusEvents() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return BusEvents();
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past the poll at Start
+  outbox.Add(1);
+  importer.Nudge();
+  ASSERT_EQ(wait_for_bus(1), 1);
+
+  // 50 commits 0.2 ms apart, each nudging: a poll (a bus transaction) takes about 0.1 ms, so
+  // one poll per nudge would make about 50.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int reads_before = outbox.Reads();
+  for (int i = 0; i < 50; ++i) {
+    outbox.Add(1);
+    importer.Nudge();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_EQ(wait_for_bus(51), 51);
+  int polls = outbox.Reads() - reads_before;
+  EXPECT_LE(polls, 25) << "a burst of 50 nudges took " << polls << " polls";
+  EXPECT_GE(polls, 1);
+  importer.Stop();
 }
 
 }  // namespace
