@@ -478,8 +478,9 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   const bool tls = data.tls();
   Upload& target = *upload;
   // Two buffers: the store writes one while the socket fills the other. They start small (most
-  // files are): two zeroed 256 KiB buffers per file cost 128 page faults, a tenth of the
-  // server's time for 10 KiB files. One that fills up grows to kDataBufferBytes.
+  // files are): two zeroed buffers of kDataBufferBytes per file would cost 512 page faults (two
+  // of 256 KiB cost 128, a tenth of the server's time for 10 KiB files). One that fills up grows
+  // to kDataBufferBytes.
   std::vector<char> filling(kFirstDataBufferBytes), writing(kFirstDataBufferBytes);
   std::optional<Background<Status>> write;
   std::optional<Error> write_error;
