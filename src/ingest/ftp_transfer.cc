@@ -6,10 +6,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
 
+#include "core/memory.h"
 #include "ingest/ftp_internal.h"
 
 namespace wharf::ingest::ftp {
@@ -424,32 +426,42 @@ asio::awaitable<void> Session::SendFile(std::shared_ptr<Transfer> transfer,
                                         std::unique_ptr<Download> download, std::string path) {
   Channel& data = *transfer->data;
   Download& source = *download;
-  auto read = [&source] { return source.Read(kDataBufferBytes); };
+  // Two buffers: the store fills one while the other goes out. Pages of their own (PageBuffer),
+  // given back when the transfer ends; no bigger than the file.
+  const size_t buffer_bytes = static_cast<size_t>(
+      std::clamp<int64_t>(source.meta().size, 1, static_cast<int64_t>(kDataBufferBytes)));
+  PageBuffer reading(buffer_bytes), sending(buffer_bytes);
   int64_t sent = 0;
   std::optional<Error> failure;
   bool broken = false;
   // The next piece is read from the store while this one goes out.
-  std::optional<Background<Result<std::string>>> next;
-  next.emplace(work_, executor_, read);
+  std::optional<Background<Result<size_t>>> next;
+  auto read_next = [&] {
+    next.emplace(work_, executor_, [&source, into = reading.data(), n = reading.size()] {
+      return source.ReadInto(into, n);
+    });
+  };
+  read_next();
   for (;;) {
-    Result<std::string> piece = co_await next->Get();
+    Result<size_t> piece = co_await next->Get();
     next.reset();
     if (!piece.ok()) {
       failure = piece.error();
       break;
     }
-    if (piece->empty()) break;
+    if (*piece == 0) break;
     if (transfer->aborted) {
       broken = true;
       break;
     }
-    next.emplace(work_, executor_, read);
-    error_code ec = co_await data.Write(asio::buffer(*piece));
+    std::swap(reading, sending);
+    read_next();
+    error_code ec = co_await data.Write(asio::buffer(sending.data(), *piece));
     if (ec) {
       broken = true;
       break;
     }
-    sent += static_cast<int64_t>(piece->size());
+    sent += static_cast<int64_t>(*piece);
     Touch();
   }
   if (next) (void)co_await next->Get();  // the reader must be done with `source`
@@ -481,13 +493,15 @@ asio::awaitable<void> Session::ReceiveFile(std::shared_ptr<Transfer> transfer,
   // files are): two zeroed buffers of kDataBufferBytes per file would cost 512 page faults (two
   // of 256 KiB cost 128, a tenth of the server's time for 10 KiB files). One that fills up grows
   // to kDataBufferBytes.
-  std::vector<char> filling(kFirstDataBufferBytes), writing(kFirstDataBufferBytes);
+  // Grown, they are mappings of their own (PageBuffer), given back to the kernel when the
+  // transfer ends.
+  PageBuffer filling(kFirstDataBufferBytes), writing(kFirstDataBufferBytes);
   std::optional<Background<Status>> write;
   std::optional<Error> write_error;
   error_code end;
   bool grow = false;
   for (;;) {
-    if (grow && filling.size() < kDataBufferBytes) filling.resize(kDataBufferBytes);
+    if (grow) filling.Reserve(kDataBufferBytes);
     size_t fill = 0;
     while (fill < filling.size()) {
       auto [ec, n] =

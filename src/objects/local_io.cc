@@ -4,8 +4,11 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -13,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/memory.h"
 #include "objects/keys.h"
 #include "objects/local_store_internal.h"
 
@@ -46,16 +50,19 @@ class DigestThread {
 
   // Queues a copy of `bytes`, first waiting while kMaxPieces are queued.
   void Add(std::string_view bytes) {
-    std::string copy;
+    Piece copy;
     {
       std::unique_lock lock(mu_);
       room_.wait(lock, [this] { return pieces_.size() < kMaxPieces; });
       if (!spare_.empty()) {
-        copy = std::move(spare_.back());
+        copy.bytes = std::move(spare_.back());
         spare_.pop_back();
       }
     }
-    copy.assign(bytes);
+    // Rounded up, so that pieces of slightly different sizes reuse the spare buffers.
+    copy.bytes.Reserve(std::bit_ceil(bytes.size()));
+    std::memcpy(copy.bytes.data(), bytes.data(), bytes.size());
+    copy.size = bytes.size();
     bool idle = false;
     {
       std::lock_guard lock(mu_);
@@ -78,12 +85,12 @@ class DigestThread {
     std::unique_lock lock(mu_);
     for (;;) {
       wake_.wait(lock, [this] { return !pieces_.empty() || stop_; });
-      if (stop_) return;  // the writer is going: what is left needs no digest
-      std::string_view piece = pieces_.front();  // Add only appends: the front stays put
+      if (stop_) return;                     // the writer is going: what is left needs no digest
+      const Piece& piece = pieces_.front();  // Add only appends: the front stays put
       lock.unlock();
-      EVP_DigestUpdate(digest_, piece.data(), piece.size());
+      EVP_DigestUpdate(digest_, piece.bytes.data(), piece.size);
       lock.lock();
-      if (spare_.size() < kMaxPieces) spare_.push_back(std::move(pieces_.front()));
+      if (spare_.size() < kMaxPieces) spare_.push_back(std::move(pieces_.front().bytes));
       pieces_.pop_front();
       room_.notify_all();
     }
@@ -92,8 +99,14 @@ class DigestThread {
   EVP_MD_CTX* digest_;
   std::mutex mu_;
   std::condition_variable wake_, room_;
-  std::deque<std::string> pieces_;  // the front one is being hashed
-  std::vector<std::string> spare_;  // buffers of hashed pieces, kept for the next copies
+  // The copies are PageBuffers, whose pages go back to the kernel with the upload's end: the
+  // hashing thread is new for each upload, but its malloc arena would keep freed megabytes.
+  struct Piece {
+    PageBuffer bytes;
+    size_t size = 0;
+  };
+  std::deque<Piece> pieces_;       // the front one is being hashed
+  std::vector<PageBuffer> spare_;  // buffers of hashed pieces, kept for the next copies
   bool stop_ = false;
   std::thread thread_;
 };
@@ -261,13 +274,20 @@ class LocalReader final : public ObjectReader {
   ~LocalReader() override { ::close(fd_); }
 
   Result<std::string> Read(size_t max) override {
+    std::string out(
+        static_cast<size_t>(std::clamp<int64_t>(end_ - pos_, 0, static_cast<int64_t>(max))), '\0');
+    WHARF_TRY(size_t got, ReadInto(out.data(), out.size()));
+    out.resize(got);
+    return out;
+  }
+
+  Result<size_t> ReadInto(char* into, size_t max) override {
     int64_t left = end_ - pos_;
-    if (left <= 0) return std::string();
+    if (left <= 0) return size_t{0};
     size_t want = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(max)));
-    std::string out(want, '\0');
     size_t got = 0;
     while (got < want) {
-      ssize_t n = ::pread(fd_, out.data() + got, want - got, pos_ + static_cast<int64_t>(got));
+      ssize_t n = ::pread(fd_, into + got, want - got, pos_ + static_cast<int64_t>(got));
       if (n < 0) {
         if (errno == EINTR) continue;
         return OsError("reading", path_, errno);
@@ -281,7 +301,7 @@ class LocalReader final : public ObjectReader {
       got += static_cast<size_t>(n);
     }
     pos_ += static_cast<int64_t>(got);
-    return out;
+    return got;
   }
 
   const ObjectMeta& meta() const override { return meta_; }

@@ -223,6 +223,19 @@ TEST_F(LocalStoreTest, ByteRangesAsS3) {
             errc::kInvalidRange);
   auto reader = store_->Get("ten", ByteRange{2, 5});
   EXPECT_EQ((*reader)->meta().size, 10);  // the whole object's size, whatever the range
+
+  // ReadInto: the same bytes into the caller's buffer, short only at the range's end.
+  char buffer[3] = {'x', 'x', 'x'};
+  auto first = (*reader)->ReadInto(buffer, 3);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 3u);
+  EXPECT_EQ(std::string_view(buffer, 3), "234");
+  auto last = (*reader)->ReadInto(buffer, 3);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 1u);
+  EXPECT_EQ(buffer[0], '5');
+  EXPECT_EQ(*(*reader)->ReadInto(buffer, 3), 0u);  // the end
+  EXPECT_EQ(*(*reader)->Read(3), "");
 }
 
 TEST_F(LocalStoreTest, MissingKeysAndInvalidKeys) {

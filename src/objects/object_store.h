@@ -122,6 +122,9 @@ class ObjectReader {
   // Reads up to `max` bytes of the requested range; an empty result is the end.
   // REQUIRES: max > 0.
   virtual Result<std::string> Read(size_t max) = 0;
+  // The same into `into`: the number of bytes read, fewer than `max` only at the end of the
+  // range, 0 past it. For callers that keep their buffers between reads.
+  virtual Result<size_t> ReadInto(char* into, size_t max) = 0;
   // The object's metadata; `size` is the whole object's, whatever the range.
   virtual const ObjectMeta& meta() const = 0;
 };
