@@ -1,6 +1,7 @@
 // SFTP files: OPEN, READ, WRITE and CLOSE through FileSession uploads and downloads (see
 // sftp_handler.h).
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -17,10 +18,14 @@ using sftp::StatusCode;
 
 namespace {
 
-constexpr size_t kReadChunk = 256 * 1024;       // what one Download::Read asks for
+constexpr size_t kReadChunk = 256 * 1024;       // what one Download::ReadInto asks for
 constexpr size_t kUploadFlush = 256 * 1024;     // bytes gathered before Upload::Write
 constexpr size_t kReadKeep = 2 * 1024 * 1024;   // bytes kept behind a download for re-reads
+constexpr size_t kWindowBytes = 2 * kReadKeep;  // a download's window at most
 constexpr int64_t kReadSkip = 8 * 1024 * 1024;  // farthest a read may jump ahead unreopened
+// A read that needs more bytes starts less than kSftpMaxData before the window's end, so the
+// kReadKeep bytes kept when the window is full still hold it.
+static_assert(kSftpMaxData <= kReadKeep && kReadKeep + kReadChunk <= kWindowBytes);
 
 }  // namespace
 
@@ -112,31 +117,36 @@ void SftpHandler::Read(Reader& in, uint32_t id, std::string& out) {
   int64_t want = std::min<int64_t>(std::min<uint32_t>(length, kSftpMaxData), size - offset);
 
   // Behind what is kept, or far ahead: read the object again from `offset`.
-  int64_t kept_from = h->position - static_cast<int64_t>(h->window.size());
+  int64_t kept_from = h->position - static_cast<int64_t>(h->window_size);
   if (offset < kept_from || offset > h->position + kReadSkip) {
     auto again = session_.OpenDownload(h->path, offset);
     if (!again.ok()) return ReplyError(out, id, again.error());
     h->download = std::move(*again);
     h->position = offset;
-    h->window.clear();
-    kept_from = offset;
+    h->window_size = 0;
   }
+  h->window.Reserve(
+      static_cast<size_t>(std::clamp<int64_t>(size, 1, static_cast<int64_t>(kWindowBytes))));
   while (h->position < offset + want) {
-    auto part = h->download->Read(kReadChunk);
-    if (!part.ok()) return ReplyError(out, id, part.error());
-    if (part->empty()) break;  // the object ended early
-    h->window += *part;
-    h->position += static_cast<int64_t>(part->size());
+    size_t room = h->window.size() - h->window_size;
+    if (room < kReadChunk && h->window_size > kReadKeep) {  // full: keep the last kReadKeep
+      std::memmove(h->window.data(), h->window.data() + (h->window_size - kReadKeep), kReadKeep);
+      h->window_size = kReadKeep;
+      room = h->window.size() - kReadKeep;
+    }
+    auto got = h->download->ReadInto(h->window.data() + h->window_size, std::min(room, kReadChunk));
+    if (!got.ok()) return ReplyError(out, id, got.error());
+    if (*got == 0) break;  // the object ended early
+    h->window_size += *got;
+    h->position += static_cast<int64_t>(*got);
   }
-  kept_from = h->position - static_cast<int64_t>(h->window.size());
+  kept_from = h->position - static_cast<int64_t>(h->window_size);
   if (offset >= h->position) return Reply(out, id, StatusCode::kEof, "");
   int64_t n = std::min(want, h->position - offset);
   PacketWriter(out, sftp::kData)
       .U32(id)
-      .String(std::string_view(h->window).substr(static_cast<size_t>(offset - kept_from),
-                                                 static_cast<size_t>(n)));
+      .String(std::string_view(h->window.data() + (offset - kept_from), static_cast<size_t>(n)));
   h->served_to = std::max(h->served_to, offset + n);
-  if (h->window.size() > 2 * kReadKeep) h->window.erase(0, h->window.size() - kReadKeep);
 }
 
 void SftpHandler::Write(Reader& in, uint32_t id, std::string& out) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memory.h"
 #include "ingest/file_session.h"
 #include "ingest/sftp_handler.h"
 
@@ -20,10 +21,13 @@ struct SftpHandler::HandleState {
   Kind kind = Kind::kRead;
   std::string path;  // canonical virtual path
 
-  // kRead: the download gives the bytes from `position` on; `window` holds the bytes just before.
+  // kRead: the download gives the bytes from `position` on; window[0, window_size) holds the
+  // bytes just before. A buffer of its own pages (PageBuffer), as big as the file up to a limit,
+  // given back when the handle closes.
   std::unique_ptr<Download> download;
   int64_t position = 0;
-  std::string window;
+  PageBuffer window;
+  size_t window_size = 0;
   int64_t served_to = 0;  // the end of the farthest range answered
 
   // kWrite: bytes not yet given to the upload, and the offset the next write must have.

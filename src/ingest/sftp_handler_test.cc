@@ -280,6 +280,37 @@ TEST_F(SftpHandlerTest, ReadsInOrderBackwardsAndFarAhead) {
   EXPECT_EQ(Read(h, 0, 1).status(), StatusCode::kFailure);  // closed
 }
 
+// A download's window fills, keeps its last 2 MiB and fills again, several times over: every
+// byte of the file must come back, whatever the order the reads of a group arrive in, and a
+// re-read up to a megabyte and a half behind must still find its bytes.
+TEST_F(SftpHandlerTest, ReadsServeEveryByteAcrossTheWindowsTurns) {
+  std::string data = Bytes(12 * 1024 * 1024 + 5, 4);
+  Put("alice/turns.bin", data);
+  std::string h = OpenOk("/turns.bin", sftp::kOpenRead);
+  constexpr size_t kRequest = 32 * 1024, kGroup = 16;
+  std::string got(data.size(), '\0');
+  size_t served = 0;
+  for (size_t group = 0; group * kRequest * kGroup < data.size(); ++group) {
+    for (size_t i = kGroup; i-- > 0;) {  // the group's last request first
+      size_t offset = (group * kGroup + i) * kRequest;
+      if (offset >= data.size()) continue;
+      Reply r = Read(h, offset, kRequest);
+      ASSERT_EQ(r.type, sftp::kData) << "at " << offset;
+      std::string bytes = r.String();
+      ASSERT_EQ(bytes.size(), std::min(kRequest, data.size() - offset)) << "at " << offset;
+      got.replace(offset, bytes.size(), bytes);
+      served = std::max(served, offset + bytes.size());
+    }
+    if (served > 3 * 1024 * 1024) {
+      size_t behind = served - 3 * 1024 * 1024 / 2;
+      ASSERT_EQ(Read(h, behind, 1000).String(), data.substr(behind, 1000)) << "at " << behind;
+    }
+  }
+  EXPECT_TRUE(got == data) << "the bytes served differ from the file's";
+  EXPECT_EQ(Read(h, data.size(), 1).status(), StatusCode::kEof);
+  EXPECT_EQ(Close(h).status(), StatusCode::kOk);
+}
+
 TEST_F(SftpHandlerTest, PathsResolveInsideTheHomeAndEscapesAreRefused) {
   Reply root = Path(sftp::kRealpath, ".");
   ASSERT_EQ(root.type, sftp::kName);
