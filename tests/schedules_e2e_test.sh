@@ -15,9 +15,12 @@ cat >"$tmp/report.asl.json" <<'JSON'
   "States": {"Echo": {"Type": "Pass", "Parameters": {"got.$": "$.report"}, "End": true}}
 }
 JSON
-# `soon` fires 4 s from now (UTC); `later` 14 s from now, written in Berlin's wall time.
-soon=$(date -u -d '+4 sec' +%Y-%m-%dT%H:%M:%S)
-later_epoch=$(($(date +%s) + 14))
+# `soon` fires 7 s from now (UTC); `later` 20 s from now, written in Berlin's wall time. The
+# margins leave room for a slow start on a loaded machine (ctest -j runs other servers beside
+# this one): wharf must be up before `soon`, and the first part done before `later`.
+written=$(date +%s)
+soon=$(date -u -d "@$((written + 7))" +%Y-%m-%dT%H:%M:%S)
+later_epoch=$((written + 20))
 later=$(TZ=Europe/Berlin date -d "@$later_epoch" +%Y-%m-%dT%H:%M:%S)
 later_utc=$(date -u -d "@$later_epoch" +%Y-%m-%dT%H:%M:%SZ)
 cat >"$tmp/wharf.yaml" <<YAML
@@ -61,6 +64,7 @@ wait_for() {  # wait_for TEXT SECONDS: until names() prints TEXT
 }
 
 start_server
+echo "wharf was ready $(($(date +%s) - written)) s after the project file was written (soon: +7 s)"
 contains "serve reports the schedules" "wharf: 3 schedules" "$(cat "$tmp/serve.out")"
 contains "and no rule of the project's" "event bus with 0 rules" "$(cat "$tmp/serve.out")"
 check "nothing runs before its time" "" "$(names)"
@@ -73,7 +77,7 @@ contains "the execution got the schedule's input" '\"got\":\"soon\"' "$described
 # Stopped before `later` and back after it: the missed run fires once, and is logged.
 kill "$server"; wait "$server" 2>/dev/null; server=""
 now=$(date +%s)
-[ "$now" -lt "$later_epoch" ]; check "wharf stopped before the later run" 0 $?
+[ "$now" -lt "$later_epoch" ]; check "wharf stopped before the later run ($((now - written)) s in; later: +20 s)" 0 $?
 sleep $((later_epoch - now + 1))
 start_server
 wait_for "schedule_later SUCCEEDED
