@@ -23,8 +23,9 @@ const median = (xs) => {
 };
 const values = (figure, server) => runs.filter((r) => r.figure === figure && r.server === server)
   .map((r) => r.value);
-const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits,
-  minimumFractionDigits: digits });
+// Rounded first, so that a small negative difference prints as 0, not -0.
+const fmt = (n, digits = 0) => (Number(n.toFixed(digits)) + 0).toLocaleString('en-US', {
+  maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const big = bigMib === 1024 ? '1 GiB' : `${bigMib} MiB`;
 // [figure, label, peer, goal]: goal is the least ratio wharf/peer for higher-is-better figures,
