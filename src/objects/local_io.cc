@@ -61,7 +61,7 @@ class DigestThread {
     }
     // Rounded up, so that pieces of slightly different sizes reuse the spare buffers.
     copy.bytes.Reserve(std::bit_ceil(bytes.size()));
-    std::memcpy(copy.bytes.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(copy.bytes.data(), bytes.data(), bytes.size());
     copy.size = bytes.size();
     bool idle = false;
     {
