@@ -108,8 +108,7 @@ class Upload {
 class Download {
  public:
   virtual ~Download() = default;
-  virtual Result<std::string> Read(size_t max) = 0;  // "" at the end
-  // The same into `into`: the bytes read, fewer than `max` only at the end, 0 past it.
+  // Reads into `into`: the bytes read, fewer than `max` only at the end, 0 past it.
   virtual Result<size_t> ReadInto(char* into, size_t max) = 0;
   // Records "<PROTOCOL> Server File Download Completed" (or Failed, PARTIAL_DOWNLOAD, when !ok)
   // with the bytes read. Destroyed unfinished, a Download records Completed when it was read to

@@ -50,10 +50,11 @@ class FileSessionTest : public ::testing::Test {
   Result<std::string> Get(FileSession& session, std::string_view path, int64_t offset = 0) {
     WHARF_TRY(std::unique_ptr<Download> download, session.OpenDownload(path, offset));
     std::string out;
+    char part[3];
     for (;;) {
-      WHARF_TRY(std::string part, download->Read(3));
-      if (part.empty()) break;
-      out += part;
+      WHARF_TRY(size_t got, download->ReadInto(part, sizeof part));
+      if (got == 0) break;
+      out.append(part, got);
     }
     download->Finish(true);
     return out;
@@ -391,7 +392,10 @@ TEST_F(FileSessionTest, DownloadGivenUpRecordsPartialDownload) {
     auto download = session->OpenDownload("a.csv");
     ASSERT_OK(download);
     EXPECT_EQ((*download)->meta().size, 100);
-    ASSERT_OK((*download)->Read(40));
+    char part[40];
+    auto got = (*download)->ReadInto(part, sizeof part);
+    ASSERT_OK(got);
+    ASSERT_EQ(*got, 40u);
   }
   std::vector<Json> events = NewEvents();
   ASSERT_EQ(Kinds(events), std::vector<std::string>{"SFTP Server File Download Failed"});

@@ -137,19 +137,15 @@ class DownloadImpl final : public Download {
     if (!finished_) Finish(at_end_);
   }
 
-  Result<std::string> Read(size_t max) override {
-    WHARF_TRY_STATUS(CanRead());
-    if (at_end_ || max == 0) return std::string();
-    WHARF_TRY(std::string part, reader_->Read(max));
-    Count(part.size());
-    return part;
-  }
-
   Result<size_t> ReadInto(char* into, size_t max) override {
-    WHARF_TRY_STATUS(CanRead());
+    if (finished_) {
+      return Err(objects::errc::kInvalidArgument,
+                 "the download of " + record_.path + " is already finished");
+    }
     if (at_end_ || max == 0) return size_t{0};
     WHARF_TRY(size_t got, reader_->ReadInto(into, max));
-    Count(got);
+    if (got == 0) at_end_ = true;
+    sent_ += static_cast<int64_t>(got);
     return got;
   }
 
@@ -171,16 +167,6 @@ class DownloadImpl final : public Download {
   const objects::ObjectMeta& meta() const override { return meta_; }
 
  private:
-  Status CanRead() const {
-    if (!finished_) return {};
-    return Err(objects::errc::kInvalidArgument,
-               "the download of " + record_.path + " is already finished");
-  }
-  void Count(size_t got) {
-    if (got == 0) at_end_ = true;
-    sent_ += static_cast<int64_t>(got);
-  }
-
   std::shared_ptr<FileSession::Shared> shared_;
   std::unique_ptr<objects::ObjectReader> reader_;  // nullptr: nothing to read
   objects::ObjectMeta meta_;
