@@ -68,6 +68,8 @@ void SftpHandler::Open(Reader& in, uint32_t id, std::string& out) {
     if (!download.ok()) return ReplyError(out, id, download.error());
     h->kind = HandleState::Kind::kRead;
     h->download = std::move(*download);
+    h->window.Reserve(static_cast<size_t>(
+        std::clamp<int64_t>(h->download->meta().size, 1, static_cast<int64_t>(kWindowBytes))));
   } else {
     if (flags & sftp::kOpenAppend) {
       return Reply(out, id, StatusCode::kOpUnsupported,
@@ -125,8 +127,6 @@ void SftpHandler::Read(Reader& in, uint32_t id, std::string& out) {
     h->position = offset;
     h->window_size = 0;
   }
-  h->window.Reserve(
-      static_cast<size_t>(std::clamp<int64_t>(size, 1, static_cast<int64_t>(kWindowBytes))));
   while (h->position < offset + want) {
     size_t room = h->window.size() - h->window_size;
     if (room < kReadChunk && h->window_size > kReadKeep) {  // full: keep the last kReadKeep
