@@ -173,6 +173,14 @@ Result<FileInfo> FileSession::Stat(std::string_view client_path) {
   return info;
 }
 
+Result<std::optional<FileInfo>> FileSession::StatUpload(Upload& upload,
+                                                        std::string_view client_path) {
+  WHARF_TRY(VirtualPath path, Resolve(client_path));
+  WHARF_TRY_STATUS(Users::Require(user_, Permission::kList, path.path));
+  if (upload.path().key != path.key) return std::optional<FileInfo>();
+  return std::optional<FileInfo>(upload.Stored());
+}
+
 Result<DirectoryPage> FileSession::List(std::string_view client_path, const std::string& token) {
   WHARF_TRY(VirtualPath path, Resolve(client_path));
   WHARF_TRY_STATUS(Users::Require(user_, Permission::kList, path.path));

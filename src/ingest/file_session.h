@@ -103,6 +103,11 @@ class Upload {
   // object when ok. An Upload is finished after Finish, whatever it returned.
   virtual Result<objects::ObjectMeta> Finish(bool ok) = 0;
   virtual int64_t written() const = 0;
+  virtual const VirtualPath& path() const = 0;
+  // The file as Stat will show it once Finish(true) stores it: its path, the bytes written, and
+  // its time, fixed now (ObjectWriter::FixModified). For a server that answers a question about a
+  // sealed upload before it commits it (plain FTP, docs/ftp.md).
+  virtual FileInfo Stored() = 0;
 };
 
 class Download {
@@ -129,6 +134,10 @@ class FileSession {
   Result<VirtualPath> Resolve(std::string_view client_path) const;
   Status ChangeDirectory(std::string_view client_path);  // kNotFound / kNotDirectory
   Result<FileInfo> Stat(std::string_view client_path);   // needs kList
+  // Stat of the file `upload` (one of this session's) is writing, without the store: what Stat
+  // will say once the upload commits (Upload::Stored). nullopt when `client_path` names another
+  // file. Needs kList.
+  Result<std::optional<FileInfo>> StatUpload(Upload& upload, std::string_view client_path);
   // One page of a folder (needs kList); `token` "" for the first.
   Result<DirectoryPage> List(std::string_view client_path, const std::string& token = "");
   Status MakeDirectory(std::string_view client_path);  // kMkdir; kExists, kNotDirectory

@@ -2,7 +2,9 @@
 // permission and quota checks, abandoned uploads, path escapes, and the events each commits.
 #include "ingest/file_session.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -709,12 +711,51 @@ TEST_F(FileSessionTest, EachOperationNeedsItsPermission) {
   EXPECT_FALSE(Exists("alice/d/"));
 }
 
+TEST_F(FileSessionTest, StatUploadShowsASealedUploadAsItWillBeStored) {
+  auto session = Session(alice_);
+  ASSERT_OK(Put(*session, "in/other.csv", "x"));
+  auto upload = session->OpenUpload("in/new.csv");
+  ASSERT_OK(upload);
+  ASSERT_OK((*upload)->Write("a,b,c\n"));
+  ASSERT_OK((*upload)->Seal());
+  // Another file: nothing to say; the store has the answer.
+  auto other = session->StatUpload(**upload, "/in/other.csv");
+  ASSERT_OK(other);
+  EXPECT_FALSE(other->has_value());
+  // Its own path, however named: the size written and a time that the commit keeps.
+  ASSERT_OK(session->ChangeDirectory("in"));
+  auto stat = session->StatUpload(**upload, "../in/./new.csv");
+  ASSERT_OK(stat);
+  ASSERT_TRUE(stat->has_value());
+  EXPECT_EQ((*stat)->path.path, "/in/new.csv");
+  EXPECT_EQ((*stat)->type, EntryType::kFile);
+  EXPECT_EQ((*stat)->size, 6);
+  EXPECT_FALSE(Exists("alice/in/new.csv"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto stored = (*upload)->Finish(true);
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->last_modified, (*stat)->modified);
+  auto after = session->Stat("new.csv");
+  ASSERT_OK(after);
+  EXPECT_EQ(after->size, (*stat)->size);
+  EXPECT_EQ(after->modified, (*stat)->modified);
+
+  // It needs the list permission, as Stat does; an escape is refused.
+  UserConfig no_list_user = Without(alice_, Permission::kList);
+  auto no_list = Session(no_list_user);
+  auto hidden = no_list->OpenUpload("hidden.csv");
+  ASSERT_OK(hidden);
+  EXPECT_CODE(no_list->StatUpload(**hidden, "hidden.csv"), kAccessDenied);
+}
+
 // --- escapes --------------------------------------------------------------------------------
 
 TEST_F(FileSessionTest, EscapesAreRefusedByEveryOperation) {
   ASSERT_OK(objects::testing::PutBytes(*store_, "bob/secret", "bob's"));
   auto session = Session(alice_);
   ASSERT_OK(Put(*session, "mine", "m"));
+  auto pending = session->OpenUpload("pending");
+  ASSERT_OK(pending);
   NewEvents();
   const std::vector<std::string> escapes = {"../bob/secret",
                                             "/../bob/secret",
@@ -732,6 +773,7 @@ TEST_F(FileSessionTest, EscapesAreRefusedByEveryOperation) {
     EXPECT_CODE(session->OpenUpload(p), kInvalidPath);
     EXPECT_CODE(session->OpenDownload(p), kInvalidPath);
     EXPECT_CODE(session->Stat(p), kInvalidPath);
+    EXPECT_CODE(session->StatUpload(**pending, p), kInvalidPath);
     EXPECT_CODE(session->List(p), kInvalidPath);
     EXPECT_CODE(session->Remove(p), kInvalidPath);
     EXPECT_CODE(session->MakeDirectory(p), kInvalidPath);

@@ -15,12 +15,12 @@ Error Err(const char* code, std::string message) { return MakeError(code, std::m
 class UploadImpl final : public Upload {
  public:
   UploadImpl(std::shared_ptr<FileSession::Shared> shared, std::unique_ptr<objects::ObjectWriter> w,
-             TransferRecord record, std::string virtual_path, HomeUsage usage,
+             TransferRecord record, VirtualPath path, HomeUsage usage,
              std::optional<int64_t> replaced)
       : shared_(std::move(shared)),
         writer_(std::move(w)),
         record_(std::move(record)),
-        virtual_path_(std::move(virtual_path)),
+        path_(std::move(path)),
         usage_(usage),
         replaced_(replaced) {}
 
@@ -31,12 +31,12 @@ class UploadImpl final : public Upload {
   Status Write(std::string_view bytes) override {
     if (finished_) {
       if (failure_) return *failure_;
-      return Err(objects::errc::kInvalidArgument, "the upload of " + virtual_path_ + " is over");
+      return Err(objects::errc::kInvalidArgument, "the upload of " + path_.path + " is over");
     }
     if (sealed_) {
       // Refused, and the sealed upload stays as it is.
       return Err(objects::errc::kInvalidArgument,
-                 "the upload of " + virtual_path_ + " is sealed: no more bytes can be written");
+                 "the upload of " + path_.path + " is sealed: no more bytes can be written");
     }
     int64_t after = written_ + static_cast<int64_t>(bytes.size());
     // Refused before the bytes are written: nothing past the limit is ever stored.
@@ -51,7 +51,7 @@ class UploadImpl final : public Upload {
   Status Seal() override {
     if (finished_) {
       if (failure_) return *failure_;
-      return Err(objects::errc::kInvalidArgument, "the upload of " + virtual_path_ + " is over");
+      return Err(objects::errc::kInvalidArgument, "the upload of " + path_.path + " is over");
     }
     Status sealed = writer_->Seal();
     if (!sealed.ok()) return Drop(sealed.error());
@@ -63,11 +63,11 @@ class UploadImpl final : public Upload {
     if (finished_) {
       if (failure_) return *failure_;
       return Err(objects::errc::kInvalidArgument,
-                 "the upload of " + virtual_path_ + " is already finished");
+                 "the upload of " + path_.path + " is already finished");
     }
     if (!ok) {
       Error given_up =
-          Err(kUploadAborted, "the upload of " + virtual_path_ + " was given up after " +
+          Err(kUploadAborted, "the upload of " + path_.path + " was given up after " +
                                   std::to_string(written_) + " bytes; nothing was stored");
       record_.failure_message = "File was partially uploaded.";
       return Drop(std::move(given_up), kPartialUpload);
@@ -99,6 +99,16 @@ class UploadImpl final : public Upload {
 
   int64_t written() const override { return written_; }
 
+  const VirtualPath& path() const override { return path_; }
+
+  FileInfo Stored() override {
+    FileInfo info;
+    info.path = path_;
+    info.size = written_;
+    info.modified = writer_->FixModified();
+    return info;
+  }
+
  private:
   // Ends the upload without storing anything and records it as failed.
   Error Drop(Error error, const char* failure_code = kUnknownError) {
@@ -112,7 +122,7 @@ class UploadImpl final : public Upload {
   std::shared_ptr<FileSession::Shared> shared_;
   std::unique_ptr<objects::ObjectWriter> writer_;
   TransferRecord record_;
-  std::string virtual_path_;
+  VirtualPath path_;
   HomeUsage usage_;
   std::optional<int64_t> replaced_;  // the size of the file this upload replaces
   int64_t written_ = 0;
@@ -222,7 +232,7 @@ Result<std::unique_ptr<Upload>> FileSession::OpenUpload(std::string_view client_
   auto writer = store_.Put(meta);
   if (!writer.ok()) return s.Fail(record, writer.error());
   return std::unique_ptr<Upload>(std::make_unique<UploadImpl>(
-      shared_, std::move(*writer), std::move(record), path.path, *usage, replaced));
+      shared_, std::move(*writer), std::move(record), path, *usage, replaced));
 }
 
 Result<std::unique_ptr<Download>> FileSession::OpenDownload(std::string_view client_path,

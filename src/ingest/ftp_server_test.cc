@@ -136,6 +136,8 @@ class RawClient {
     return Read();
   }
   int Code(const std::string& line) { return Command(line).first; }
+  // Sends a command without reading its reply (a pipelining client).
+  void SendOnly(const std::string& line) { Send(fd_, line + "\r\n"); }
 
   void Login(const std::string& user, const std::string& password) {
     ASSERT_EQ(Code("USER " + user), 331);
@@ -805,6 +807,66 @@ TEST_F(FtpServerTest, ACommandAfterThe226WaitsForTheCommit) {
     EXPECT_EQ(ftp.Read().first, 226);
     EXPECT_EQ(ftp.Command("SIZE " + name).second, fmt::format("213 {}\n", 1000 + i));
   }
+  EXPECT_EQ(ftp.Code("QUIT"), 221);
+}
+
+TEST_F(FtpServerTest, QuestionsAboutTheNewFileAreAnsweredAsTheCommitWillStoreIt) {
+  // What lftp sends after a 226 (MFMT), and SIZE and MDTM, are answered from the upload before
+  // its commit: the answers must be what the store then says. The settle time outlasts the
+  // pause before each question, and bounds the wait of the pipelined one at the end.
+  FtpServer& server = Start(false, [](FtpServerOptions& o) { o.upload_end_grace = 2s; });
+  RawClient ftp(server.port());
+  ftp.Login("alice", kAlicePassword);
+  for (const std::string first : {"MFMT 20200101000000", "SIZE", "MDTM"}) {
+    SCOPED_TRACE(first);
+    std::string name = "asked/" + first.substr(0, 4) + ".bin";
+    int data = ftp.OpenData();
+    ASSERT_GE(data, 0);
+    EXPECT_EQ(ftp.Code("STOR " + name), 150);
+    RawClient::Send(data, std::string(2048, 'q'));
+    ::close(data);
+    EXPECT_EQ(ftp.Read().first, 226);
+    // The 226 and the question a second apart: the answer and the store agree on one time.
+    std::this_thread::sleep_for(1100ms);
+    auto answer = ftp.Command(first + " /" + name);
+    auto mfmt = ftp.Command("MFMT 20200101000000 " + name);
+    auto mdtm = ftp.Command("MDTM " + name);
+    auto size = ftp.Command("SIZE " + name);
+    EXPECT_EQ(answer.first, 213) << answer.second;
+    EXPECT_EQ(size.second, "213 2048\n");
+    auto head = store_->Head("alice/" + name);
+    ASSERT_TRUE(head.ok()) << head.error().message;
+    std::string time = ftp::FormatFtpTime(head->last_modified);
+    EXPECT_EQ(mdtm.second, "213 " + time + "\n");
+    EXPECT_EQ(mfmt.second, "213 Modify=" + time + "; /" + name + "\n");
+    if (first == "SIZE") EXPECT_EQ(answer.second, "213 2048\n");
+    if (first == "MDTM") EXPECT_EQ(answer.second, mdtm.second);
+    if (first.starts_with("MFMT")) EXPECT_EQ(answer.second, mfmt.second);
+  }
+  // A question about another file waits for the commit, and sees the new file in its folder.
+  int data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR asked/last.bin"), 150);
+  RawClient::Send(data, "last");
+  ::close(data);
+  EXPECT_EQ(ftp.Read().first, 226);
+  EXPECT_EQ(ftp.Command("SIZE asked/SIZE.bin").second, "213 2048\n");
+  EXPECT_TRUE(store_->Head("alice/asked/last.bin").ok());
+
+  // Pipelined: the question goes out before the client reads the 226.
+  data = ftp.OpenData();
+  ASSERT_GE(data, 0);
+  EXPECT_EQ(ftp.Code("STOR piped.bin"), 150);
+  RawClient::Send(data, std::string(777, 'p'));
+  ::close(data);
+  ftp.SendOnly("SIZE piped.bin");
+  ftp.SendOnly("MDTM piped.bin");
+  EXPECT_EQ(ftp.Read().first, 226);
+  EXPECT_EQ(ftp.Read().second, "213 777\n");
+  auto piped = ftp.Read();
+  auto head = store_->Head("alice/piped.bin");
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(piped.second, "213 " + ftp::FormatFtpTime(head->last_modified) + "\n");
   EXPECT_EQ(ftp.Code("QUIT"), 221);
 }
 

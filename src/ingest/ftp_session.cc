@@ -100,12 +100,21 @@ asio::awaitable<void> Session::Run() {
       if (transfer_->pending) {
         // An upload answered 226 waits for proof that the client got the reply: a command that
         // came after it is one. (An ABOR now finds the transfer over and gets its own 226.)
-        transfer_->command_arrived = true;
-        transfer_wake_.cancel();
+        // What clients send right after an upload (lftp sets the time with MFMT, others ask the
+        // size) is answered from the upload, before the commit it proves: the commit then runs
+        // while the reply travels and the client prepares its next command.
+        bool answered = co_await AnswerAboutPendingUpload(command);
+        if (transfer_ && transfer_->pending) {
+          transfer_->command_arrived = true;
+          transfer_wake_.cancel();
+        }
+        if (answered) {
+          rename_from_.reset();
+          continue;
+        }
         if (ReadsAFile(command.verb)) {
-          // What clients send right after an upload (lftp sets the time with MFMT, others check
-          // the size): its look-up is queued behind the commit, so it sees the file, and one
-          // trip to a worker does both.
+          // A question about another file: its look-up waits for the commit, so that it sees
+          // the file.
           co_await WaitTransferOrCommit();
           if (command.verb != "RNTO" && command.verb != "RNFR") rename_from_.reset();
           co_await Dispatch(command);
@@ -584,43 +593,60 @@ asio::awaitable<void> Session::OnRnto(std::string_view arg) {
 }
 
 asio::awaitable<void> Session::OnSize(std::string_view arg) {
-  auto info = files_->Stat(arg);
-  if (!info.ok()) {
-    co_await ReplyError(info.error(), Operation::kRead);
-  } else if (info->type != EntryType::kFile) {
-    co_await Reply(550, info->path.path + " is not a plain file.");
-  } else {
-    co_await Reply(213, std::to_string(info->size));
-  }
+  co_await ReplyFileFact("SIZE", files_->Stat(arg));
 }
 
 asio::awaitable<void> Session::OnMdtm(std::string_view arg) {
-  auto info = files_->Stat(arg);
-  if (!info.ok()) {
-    co_await ReplyError(info.error(), Operation::kRead);
-  } else if (info->type != EntryType::kFile) {
-    co_await Reply(550, info->path.path + " is not a plain file.");
-  } else {
-    co_await Reply(213, FormatFtpTime(info->modified));
-  }
+  co_await ReplyFileFact("MDTM", files_->Stat(arg));
 }
 
 asio::awaitable<void> Session::OnMfmt(std::string_view arg) {
-  size_t space = arg.find(' ');
-  if (space == std::string_view::npos || !ParseFtpTime(arg.substr(0, space))) {
+  std::optional<std::string_view> path = FactPath("MFMT", arg);
+  if (!path) {
     co_await Reply(501, "MFMT takes YYYYMMDDHHMMSS and a path.");
     co_return;
   }
-  auto info = files_->Stat(arg.substr(space + 1));
+  co_await ReplyFileFact("MFMT", files_->Stat(*path));
+}
+
+std::optional<std::string_view> Session::FactPath(std::string_view verb, std::string_view arg) {
+  if (verb == "SIZE" || verb == "MDTM") return arg;
+  if (verb != "MFMT") return std::nullopt;
+  size_t space = arg.find(' ');
+  if (space == std::string_view::npos || !ParseFtpTime(arg.substr(0, space))) return std::nullopt;
+  return arg.substr(space + 1);
+}
+
+asio::awaitable<void> Session::ReplyFileFact(std::string_view verb, const Result<FileInfo>& info) {
   if (!info.ok()) {
     co_await ReplyError(info.error(), Operation::kRead);
   } else if (info->type != EntryType::kFile) {
     co_await Reply(550, info->path.path + " is not a plain file.");
+  } else if (verb == "SIZE") {
+    co_await Reply(213, std::to_string(info->size));
+  } else if (verb == "MDTM") {
+    co_await Reply(213, FormatFtpTime(info->modified));
   } else {
-    // A stored object's time is when it was stored and cannot be set: the reply says which
+    // MFMT. A stored object's time is when it was stored and cannot be set: the reply says which
     // time the file has (draft-somers-ftp-mfxx: "213 Modify=TIME; PATH").
     co_await Reply(213, "Modify=" + FormatFtpTime(info->modified) + "; " + info->path.path);
   }
+}
+
+asio::awaitable<bool> Session::AnswerAboutPendingUpload(const Command& command) {
+  if (pending_upload_ == nullptr) co_return false;
+  std::optional<std::string_view> path = FactPath(command.verb, command.arg);
+  if (!path) co_return false;
+  auto info = files_->StatUpload(*pending_upload_, *path);
+  // Another file, or an error its handler will report: the usual way, after the commit.
+  if (!info.ok() || !*info) co_return false;
+  // The command is the proof that the client had the 226 only if its TCP had acknowledged the
+  // 226 when the command came (a pipelining client sends it before it reads the 226). The
+  // reply about to go out would hide that from AwaitReceipt, so the proof is taken now.
+  if (ReplyDelivery() != Delivery::kAcknowledged) co_return false;
+  transfer_->received = true;
+  co_await ReplyFileFact(command.verb, std::move(**info));
+  co_return true;
 }
 
 asio::awaitable<void> Session::OnMlst(std::string_view arg) {

@@ -360,6 +360,7 @@ asio::awaitable<std::string> Session::AwaitReceipt(Transfer& transfer) {
   auto poll = std::chrono::milliseconds(1);
   std::optional<std::chrono::steady_clock::time_point> acked_at;
   for (;;) {
+    if (transfer.received) co_return "";
     Delivery delivery = ReplyDelivery();
     if (delivery == Delivery::kLost) {
       co_return "the control connection was reset before the client read the 226";

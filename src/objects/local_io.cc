@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -175,6 +176,11 @@ class LocalWriter final : public ObjectWriter {
     return result;
   }
 
+  TimePoint FixModified() override {
+    if (!modified_ && core_) modified_ = core_->NowMs();
+    return modified_.value_or(TimePoint{});  // TimePoint{}: aborted before any call
+  }
+
   void Abort() override {
     if (state_ != State::kOpen) return;
     state_ = State::kDone;
@@ -238,7 +244,7 @@ class LocalWriter final : public ObjectWriter {
     ObjectMeta meta = meta_;
     meta.size = written_;
     meta.etag = etag_;
-    meta.last_modified = core_->NowMs();
+    meta.last_modified = FixModified();
     std::vector<ObjectEvent> list = events.For(meta);
     std::string replaced;
     // The commit that makes the object visible, with its events.
@@ -263,6 +269,7 @@ class LocalWriter final : public ObjectWriter {
   bool renamed_ = false;
   bool sealed_ = false;
   std::string etag_;  // set by Seal
+  std::optional<TimePoint> modified_;  // set by FixModified
   int64_t written_ = 0;
   std::optional<Error> failure_;
 };

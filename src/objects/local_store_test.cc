@@ -364,6 +364,34 @@ TEST_F(LocalStoreTest, ASealedWriterIsDurableButInvisibleUntilItsCommit) {
   EXPECT_EQ(store_->Head("sealed")->size, 5);
 }
 
+TEST_F(LocalStoreTest, FixModifiedSetsTheTimeTheCommitStores) {
+  ObjectMeta meta;
+  meta.key = "fixed";
+  clock_.AdvanceTo(At(100) + std::chrono::microseconds(2500));
+  auto writer = store_->Put(meta);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write("bytes").ok());
+  ASSERT_TRUE((*writer)->Seal().ok());
+  clock_.AdvanceTo(At(110) + std::chrono::microseconds(1500));
+  // Milliseconds, as the index keeps them; the first call fixes it.
+  TimePoint fixed = At(110) + std::chrono::milliseconds(1);
+  EXPECT_EQ((*writer)->FixModified(), fixed);
+  clock_.AdvanceTo(At(120));
+  EXPECT_EQ((*writer)->FixModified(), fixed);
+  clock_.AdvanceTo(At(130));
+  auto stored = (*writer)->Commit({Event("created", "{}")});
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->last_modified, fixed);
+  EXPECT_EQ(store_->Head("fixed")->last_modified, fixed);
+
+  // Without a call, the commit's own time.
+  auto later = store_->Put(meta);
+  ASSERT_TRUE((*later)->Write("more bytes").ok());
+  clock_.AdvanceTo(At(140));
+  ASSERT_TRUE((*later)->Commit({}).ok());
+  EXPECT_EQ(store_->Head("fixed")->last_modified, At(140));
+}
+
 TEST_F(LocalStoreTest, WritersAndReadersMayOutliveTheStore) {
   ObjectMeta meta;
   meta.key = "late";

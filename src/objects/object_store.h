@@ -105,6 +105,10 @@ class ObjectWriter {
   // a failed Seal the writer is dropped (as by Abort) and Commit returns the error; Write after
   // Seal is an error.
   virtual Status Seal() { return {}; }
+  // The time the object will have once committed (its last_modified), fixed by the first call;
+  // without a call, Commit takes its own. For a protocol that answers a question about the file
+  // (its time, after a sealed upload) before it commits it (plain FTP, docs/ftp.md).
+  virtual TimePoint FixModified() = 0;
   // Makes the object visible under its key with its metadata, replacing an older one, and commits
   // `events` in the same transaction. Returns the metadata as stored (size, etag, time). After a
   // failed Write or Seal, Commit returns that error and nothing becomes visible; a writer is
