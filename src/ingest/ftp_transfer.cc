@@ -392,7 +392,10 @@ void Session::ResolvePendingAtStop() {
   Upload& upload = *pending_upload_;
   pending_upload_ = nullptr;
   server_.RemovePendingUpload(this);
-  if (ReplyDelivery() == Delivery::kAcknowledged) {
+  // A question about the file answered before the commit (AnswerAboutPendingUpload) proved the
+  // 226 received; its own reply may still be unacknowledged.
+  bool received = transfer_ && transfer_->received;
+  if (received || ReplyDelivery() == Delivery::kAcknowledged) {
     auto stored = upload.Finish(true);
     if (stored.ok()) {
       Log("upload of " + pending_path_ + " stored at the server's stop: the client had the 226");
