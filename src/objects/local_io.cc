@@ -268,7 +268,7 @@ class LocalWriter final : public ObjectWriter {
   State state_ = State::kOpen;
   bool renamed_ = false;
   bool sealed_ = false;
-  std::string etag_;  // set by Seal
+  std::string etag_;                   // set by Seal
   std::optional<TimePoint> modified_;  // set by FixModified
   int64_t written_ = 0;
   std::optional<Error> failure_;
