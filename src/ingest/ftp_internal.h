@@ -248,7 +248,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // since.
     bool pending = false;
     bool command_arrived = false;
-    // A command came when the 226 was acknowledged: the client had it (AnswerAboutPendingUpload).
+    // A command came when the 226 was acknowledged: the client had it (set by Run).
     bool received = false;
     bool committing = false;  // its commit is in work_, ahead of anything queued after it
   };
@@ -302,8 +302,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static std::optional<std::string_view> FactPath(std::string_view verb, std::string_view arg);
   // SIZE, MDTM or MFMT's answer about `info` (Stat's, or a pending upload's).
   asio::awaitable<void> ReplyFileFact(std::string_view verb, const Result<FileInfo>& info);
-  // Answers SIZE, MDTM or MFMT about the file of the upload waiting for its commit, from the
-  // upload (FileSession::StatUpload); false when the command is about anything else.
+  // Answers SIZE, MDTM or MFMT about the file of the upload waiting for its commit, received,
+  // from the upload (FileSession::StatUpload); false when the command is about anything else.
   asio::awaitable<bool> AnswerAboutPendingUpload(const Command& command);
   asio::awaitable<void> OnMlst(std::string_view arg);
   asio::awaitable<void> OnRest(std::string_view arg);

@@ -99,15 +99,17 @@ asio::awaitable<void> Session::Run() {
     if (transfer_) {
       if (transfer_->pending) {
         // An upload answered 226 waits for proof that the client got the reply: a command that
-        // came after it is one. (An ABOR now finds the transfer over and gets its own 226.)
+        // came after it is one. (An ABOR now finds the transfer over and gets its own 226.) It
+        // proves it at once if the 226 was acknowledged when it came; a pipelining client sends
+        // commands before it reads the 226, and AwaitReceipt then waits for the acknowledgement.
+        // Taken now, before a reply to this command is queued behind the 226.
+        transfer_->command_arrived = true;
+        if (ReplyDelivery() == Delivery::kAcknowledged) transfer_->received = true;
         // What clients send right after an upload (lftp sets the time with MFMT, others ask the
         // size) is answered from the upload, before the commit it proves: the commit then runs
         // while the reply travels and the client prepares its next command.
         bool answered = co_await AnswerAboutPendingUpload(command);
-        if (transfer_ && transfer_->pending) {
-          transfer_->command_arrived = true;
-          transfer_wake_.cancel();
-        }
+        transfer_wake_.cancel();
         if (answered) {
           rename_from_.reset();
           continue;
@@ -634,17 +636,13 @@ asio::awaitable<void> Session::ReplyFileFact(std::string_view verb, const Result
 }
 
 asio::awaitable<bool> Session::AnswerAboutPendingUpload(const Command& command) {
-  if (pending_upload_ == nullptr) co_return false;
+  // Only an upload known to be received: one not yet proven may still fail.
+  if (pending_upload_ == nullptr || !transfer_->received) co_return false;
   std::optional<std::string_view> path = FactPath(command.verb, command.arg);
   if (!path) co_return false;
   auto info = files_->StatUpload(*pending_upload_, *path);
   // Another file, or an error its handler will report: the usual way, after the commit.
   if (!info.ok() || !*info) co_return false;
-  // The command is the proof that the client had the 226 only if its TCP had acknowledged the
-  // 226 when the command came (a pipelining client sends it before it reads the 226). The
-  // reply about to go out would hide that from AwaitReceipt, so the proof is taken now.
-  if (ReplyDelivery() != Delivery::kAcknowledged) co_return false;
-  transfer_->received = true;
   co_await ReplyFileFact(command.verb, std::move(**info));
   co_return true;
 }

@@ -392,8 +392,7 @@ void Session::ResolvePendingAtStop() {
   Upload& upload = *pending_upload_;
   pending_upload_ = nullptr;
   server_.RemovePendingUpload(this);
-  // A question about the file answered before the commit (AnswerAboutPendingUpload) proved the
-  // 226 received; its own reply may still be unacknowledged.
+  // A command proved the 226 received (Run); a reply to it may still be unacknowledged.
   bool received = transfer_ && transfer_->received;
   if (received || ReplyDelivery() == Delivery::kAcknowledged) {
     auto stored = upload.Finish(true);
