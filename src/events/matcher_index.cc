@@ -30,14 +30,14 @@ void HashedText::Extend(std::vector<uint64_t>& h, size_t& done, size_t n, bool b
 }
 
 template <typename V>
-uint64_t StringTable<V>::HashKey(std::string_view key) const {
-  if (direction_ == Direction::kEqual) return FullHash(key);
+uint64_t StringTable<V>::HashKey(std::string_view key) const {  // mixed, as the slots hold it
+  if (direction_ == Direction::kEqual) return Mix(FullHash(key));
   bool backward = direction_ == Direction::kBackward;
   uint64_t h = kFnvBasis;
   for (size_t i = 0; i < key.size(); ++i) {
     h = FnvStep(h, static_cast<unsigned char>(backward ? key[key.size() - 1 - i] : key[i]));
   }
-  return h;
+  return Mix(h);
 }
 
 template <typename V>
@@ -64,7 +64,7 @@ void StringTable<V>::Rebuild(size_t size) {
   std::vector<Slot> old = std::move(table_);
   std::vector<std::string> old_long = std::move(long_keys_);
   table_.assign(size, Slot{});
-  filter_.assign(std::max<size_t>(1, size / 16), 0);  // 4 bits per slot, a power of two
+  filter_.assign(std::max<size_t>(1, size / 4), 0);  // 16 bits per slot, a power of two
   long_keys_.clear();
   count_ = 0;
   for (Slot& slot : old) {
@@ -140,6 +140,8 @@ void StringTable<V>::Remove(std::string_view key, const V& v) {
   if (at != lengths_.end() && at->first == key.size() && --at->second == 0) lengths_.erase(at);
   max_length_ = lengths_.empty() ? 0 : lengths_.back().first;
 }
+
+template class StringTable<StateId>;  // also what the tests use
 
 // --- IntervalIndex
 // --------------------------------------------------------------------------------
