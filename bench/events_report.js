@@ -25,15 +25,15 @@ const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits
   minimumFractionDigits: digits });
 
 // "rules=1000   events/s=512345   (wall ...) ... with-parse events/s=301234 cold events/s=...
-//  matches/event=0.42 states/event=8.9 lookups/event=13.5"
+//  matches/event=0.42 states/event=8.9 lookups/event=13.5 packed/event=6.1"
 const byRules = new Map();
 for (const line of fs.readFileSync(arg('--matching'), 'utf8').split('\n')) {
-  const m = line.match(/^rules=(\d+)\s+partners=\d+\s+events\/s=(\d+).*with-parse events\/s=(\d+)\s+cold events\/s=(\d+)\s+matches\/event=([\d.]+) states\/event=([\d.]+) lookups\/event=([\d.]+)/);
+  const m = line.match(/^rules=(\d+)\s+partners=\d+\s+events\/s=(\d+).*with-parse events\/s=(\d+)\s+cold events\/s=(\d+)\s+matches\/event=([\d.]+) states\/event=([\d.]+) lookups\/event=([\d.]+) packed\/event=([\d.]+)/);
   if (!m) continue;
   const r = Number(m[1]);
   if (!byRules.has(r)) byRules.set(r, []);
   byRules.get(r).push({ match: Number(m[2]), parse: Number(m[3]), cold: Number(m[4]),
-    matches: Number(m[5]), states: Number(m[6]), lookups: Number(m[7]) });
+    matches: Number(m[5]), states: Number(m[6]), lookups: Number(m[7]), packed: Number(m[8]) });
 }
 const latency = JSON.parse(fs.readFileSync(arg('--latency'), 'utf8'));
 const summary = {
@@ -53,18 +53,20 @@ const lines = [
   'own Java matcher (about 220,000 events/s on a laptop).',
   '',
   '| Rules | matched/s, fresh events (as the bus) | with the JSON parse | cold events | ' +
-  'matches, states, lookups per event |',
+  'matches, states (of them packed), lookups per event |',
   '|--:|--:|--:|--:|---|',
 ];
 for (const [rules, runs] of [...byRules.entries()].sort((a, b) => a[0] - b[0])) {
   const pick = (k) => median(runs.map((r) => r[k]));
   const row = { match_per_second: pick('match'), parse_and_match_per_second: pick('parse'),
     cold_match_per_second: pick('cold'), matches_per_event: runs[0].matches,
-    states_per_event: runs[0].states, lookups_per_event: runs[0].lookups };
+    states_per_event: runs[0].states, packed_states_per_event: runs[0].packed,
+    lookups_per_event: runs[0].lookups };
   summary.matching[rules] = row;
   lines.push(`| ${fmt(rules)} | ${fmt(row.match_per_second)} | ` +
     `${fmt(row.parse_and_match_per_second)} | ${fmt(row.cold_match_per_second)} | ` +
-    `${row.matches_per_event}, ${row.states_per_event}, ${row.lookups_per_event} |`);
+    `${row.matches_per_event}, ${row.states_per_event} (${row.packed_states_per_event}), ` +
+    `${row.lookups_per_event} |`);
 }
 const at = (rules, key) => (summary.matching[rules] || {})[key];
 const goalRate = at(1000, 'match_per_second');

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -60,6 +61,11 @@ class RuleList {
     }
     more_.erase(std::find(more_.begin(), more_.end(), slot));
   }
+  // The one rule, kNone when none, or nullopt when more than one.
+  std::optional<uint32_t> Single() const {
+    if (!more_.empty()) return std::nullopt;
+    return first_;
+  }
   void AppendTo(std::vector<uint32_t>& out) const {
     if (first_ == kNone) return;
     out.push_back(first_);
@@ -116,6 +122,23 @@ struct State {
   RuleList rules;
   OutList out;
 };
+
+// What Match needs of a state, in one cache line, when that is little: at most one rule ends in
+// it, and it tests at most one field with one matcher that packs (PackedMatcher). Past the first
+// conditions of the rules, nearly every state is such: one condition of one rule. A visit then
+// reads this line only; the State, its value index, the matcher and the matcher's text -- four
+// more cache misses at thousands of rules, with the automaton larger than the caches -- are left
+// alone. Other states are marked kFull and visited through their State. Kept up to date from the
+// State by Impl::Refresh whenever Add or Remove changes it.
+struct alignas(64) HotState {
+  static constexpr uint8_t kFull = 1, kTests = 2;  // kTests: `field`, `target` and `matcher` hold
+  uint32_t rule = RuleList::kNone;
+  uint32_t field = 0;
+  StateId target = 0;
+  uint8_t flags = 0;
+  internal::PackedMatcher matcher;
+};
+static_assert(sizeof(HotState) == 64);
 
 // Child nodes by key: a short list searched in place, with a hash index once it grows.
 class Children {
@@ -230,6 +253,7 @@ Scratch& ThreadScratch() {
 struct Matcher::Impl {
   // By value, so that reaching a state is one memory access (the states are what a match walks).
   std::vector<State> states;
+  std::vector<HotState> hot;  // by StateId, beside `states`
   std::vector<StateId> free_states;
   std::vector<PathNode> paths;
   std::vector<uint32_t> free_paths;
@@ -242,6 +266,7 @@ struct Matcher::Impl {
 
   Impl() {
     states.emplace_back();
+    hot.emplace_back();
     paths.emplace_back();
   }
 
@@ -253,14 +278,42 @@ struct Matcher::Impl {
       return id;
     }
     states.emplace_back();
+    hot.emplace_back();
     return static_cast<StateId>(states.size() - 1);
   }
 
   void FreeState(StateId id) {
     assert(states[id].out.empty() && states[id].rules.empty());
     states[id] = State{};
+    hot[id] = HotState{};
     free_states.push_back(id);
     --live_states;
+  }
+
+  // Brings hot[id] up to date with states[id].
+  void Refresh(StateId id) {
+    const State& state = states[id];
+    HotState h;
+    std::optional<uint32_t> rule = state.rules.Single();
+    bool packed = rule.has_value() && state.out.size() <= 1;
+    if (packed) h.rule = *rule;
+    if (packed && state.out.size() == 1) {
+      const FieldOut& out = state.out[0];
+      const ValueIndex& index = out.index;
+      packed = index.small() && index.small_size() == 1 && index.absent().empty();
+      if (packed) {
+        auto [m, target] = index.small_at(0);
+        packed = internal::PackedMatcher::Pack(*m, h.matcher);
+        h.field = out.field;
+        h.target = target;
+        h.flags = HotState::kTests;
+      }
+    }
+    if (!packed) {
+      h = HotState{};
+      h.flags = HotState::kFull;
+    }
+    hot[id] = h;
   }
 
   uint32_t InternPath(const std::vector<std::string>& path) {
@@ -332,12 +385,14 @@ struct Matcher::Impl {
           edge->next = NewState();  // may move the states, and `out` with them; the edge stays
           out = states[s].out.Find(field);
           for (const ValueMatcher& m : edge->values) out->index.Add(m, edge->next);
+          Refresh(s);
         }
         ++edge->refs;
         rb.steps.push_back(Step{s, field, std::move(key)});
         s = edge->next;
       }
       states[s].rules.Add(slot);
+      Refresh(s);
       rb.end = s;
       rule->branches.push_back(std::move(rb));
     }
@@ -356,6 +411,7 @@ struct Matcher::Impl {
     rule_ids[slot].clear();
     for (const RuleBranch& rb : rule->branches) {
       states[rb.end].rules.Remove(slot);
+      Refresh(rb.end);
       // From the deepest edge up: an edge no branch uses any more takes its (now empty) state.
       for (auto step = rb.steps.rbegin(); step != rb.steps.rend(); ++step) {
         State& from = states[step->from];
@@ -369,6 +425,7 @@ struct Matcher::Impl {
           if (out->edges.empty()) {
             from.out.Erase(out);
           }
+          Refresh(step->from);
         }
         ReleasePath(step->field);
       }
@@ -474,24 +531,46 @@ struct Matcher::Impl {
       } else if (!constrained.emplace(t, arrays).second) {
         return;
       }
-      __builtin_prefetch(&states[t]);
+      __builtin_prefetch(&hot[t]);
       sc.stack.push_back(Item{t, arrays});
+    };
+    // The values of `field` in the event: [first, last).
+    auto values = [&sc, gen](uint32_t field) -> std::pair<const Leaf*, const Leaf*> {
+      if (sc.field_stamps[field] != gen) return {nullptr, nullptr};
+      return {sc.leaves.data() + sc.field_from[field], sc.leaves.data() + sc.field_to[field]};
     };
     push(kRoot, {});
     while (!sc.stack.empty()) {
       Item item = std::move(sc.stack.back());
       sc.stack.pop_back();
       if (stats != nullptr) ++stats->states;
+      const HotState& h = hot[item.state];
+      if (!(h.flags & HotState::kFull)) {
+        if (stats != nullptr) ++stats->packed;
+        if (h.rule != RuleList::kNone) sc.found.push_back(h.rule);
+        if (!(h.flags & HotState::kTests)) continue;
+        auto [first, last] = values(h.field);
+        for (auto leaf = first; leaf != last; ++leaf) {
+          const auto* arrays_from = sc.array_pool.data() + leaf->arrays_from;
+          const auto* arrays_to = sc.array_pool.data() + leaf->arrays_to;
+          if (!Consistent(item.arrays, arrays_from, arrays_to)) continue;
+          if (stats != nullptr) ++stats->lookups;
+          if (!h.matcher.Accepts(sc.values[leaf->value])) continue;
+          if (arrays_from == arrays_to) {
+            push(h.target, item.arrays);
+          } else {
+            ArrayPath merged = item.arrays;
+            MergeArrayPath(merged, ArrayPath(arrays_from, arrays_to));
+            push(h.target, merged);
+          }
+        }
+        continue;
+      }
       const State& state = states[item.state];
       state.rules.AppendTo(sc.found);
       for (size_t o = 0; o < state.out.size(); ++o) {
         const FieldOut* out = &state.out[o];
-        const Leaf* first = nullptr;
-        const Leaf* last = nullptr;
-        if (sc.field_stamps[out->field] == gen) {
-          first = sc.leaves.data() + sc.field_from[out->field];
-          last = sc.leaves.data() + sc.field_to[out->field];
-        }
+        auto [first, last] = values(out->field);
         if (first == last) {
           // {"exists": false}: "matches any event that does not have" the field (User Guide).
           for (StateId t : out->index.absent()) push(t, item.arrays);

@@ -49,6 +49,7 @@ class Matcher {
     size_t values = 0;   // event values on fields the rules name
     size_t states = 0;   // states reached
     size_t lookups = 0;  // value-index lookups (one per reached state, field and value)
+    size_t packed = 0;   // of the states, those visited through their one-line summary alone
   };
 
   // The ids of the rules that match `event`, sorted, each once. With `stats`, adds its counts.

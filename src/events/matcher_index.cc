@@ -370,6 +370,116 @@ bool Accepts(const ValueMatcher& m, const EventValue& v) {
 
 }  // namespace
 
+// --- PackedMatcher
+// --------------------------------------------------------------------------------
+
+bool PackedMatcher::Pack(const ValueMatcher& m, PackedMatcher& out) {
+  out = PackedMatcher{};
+  out.op_ = m.op;
+  auto texts = [&out](const std::vector<std::string_view>& list) {
+    size_t at = 0;
+    if (list.size() > kTexts) return false;
+    for (std::string_view t : list) {
+      if (at + t.size() > kText) return false;
+      std::memcpy(out.bytes_ + at, t.data(), t.size());
+      out.sizes_[out.count_++] = static_cast<uint8_t>(t.size());
+      at += t.size();
+    }
+    return true;
+  };
+  auto words = [&out](int64_t a, int64_t b) {
+    std::memcpy(out.bytes_, &a, sizeof a);
+    std::memcpy(out.bytes_ + 8, &b, sizeof b);
+  };
+  switch (m.op) {
+    case Op::kString:
+    case Op::kPrefix:
+    case Op::kPrefixIgnoreCase:
+    case Op::kSuffix:
+    case Op::kSuffixIgnoreCase:
+    case Op::kEqualsIgnoreCase:
+      return texts({m.text});
+    case Op::kAnythingButStrings:
+    case Op::kAnythingButPrefix:
+    case Op::kAnythingButSuffix:
+    case Op::kAnythingButIgnoreCase:
+      return texts(std::vector<std::string_view>(m.texts.begin(), m.texts.end()));
+    case Op::kNumber:
+      out.bits_ = static_cast<uint8_t>(m.numbers[0].kind);
+      words(m.numbers[0].value, 0);
+      return true;
+    case Op::kNumeric:
+      out.bits_ = (m.low_open ? 1 : 0) | (m.high_open ? 2 : 0);
+      words(m.low, m.high);
+      return true;
+    case Op::kBool:
+      out.bits_ = m.flag ? 1 : 0;
+      return true;
+    case Op::kNull:
+    case Op::kExists:
+      return true;
+    default:  // wildcards, CIDR blocks, anything-but numbers or wildcards, {"exists": false}
+      return false;
+  }
+}
+
+std::string_view PackedMatcher::Text(size_t i) const {
+  size_t at = 0;
+  for (size_t j = 0; j < i; ++j) at += sizes_[j];
+  return std::string_view(bytes_ + at, sizes_[i]);
+}
+
+bool PackedMatcher::Accepts(const EventValue& v) const {
+  const Json& json = *v.json;
+  auto folded = [&v] { return v.Folded().s(); };
+  switch (op_) {
+    case Op::kString:
+      return json.is_string() && json.as_string() == Text(0);
+    case Op::kPrefix:
+      return json.is_string() && std::string_view(json.as_string()).starts_with(Text(0));
+    case Op::kSuffix:
+      return json.is_string() && std::string_view(json.as_string()).ends_with(Text(0));
+    case Op::kPrefixIgnoreCase:
+      return json.is_string() && folded().starts_with(Text(0));
+    case Op::kSuffixIgnoreCase:
+      return json.is_string() && folded().ends_with(Text(0));
+    case Op::kEqualsIgnoreCase:
+      return json.is_string() && folded() == Text(0);
+    case Op::kAnythingButStrings:
+      return !json.is_string() ||
+             !AnyText([&](std::string_view t) { return json.as_string() == t; });
+    case Op::kAnythingButPrefix:
+      return !json.is_string() || !AnyText([&](std::string_view t) {
+        return std::string_view(json.as_string()).starts_with(t);
+      });
+    case Op::kAnythingButSuffix:
+      return !json.is_string() || !AnyText([&](std::string_view t) {
+        return std::string_view(json.as_string()).ends_with(t);
+      });
+    case Op::kAnythingButIgnoreCase:
+      return !json.is_string() || !AnyText([&](std::string_view t) { return folded() == t; });
+    case Op::kNumber:
+      return json.is_number() &&
+             v.number == NumberKey{static_cast<NumberKey::Kind>(bits_), Word(0)};
+    case Op::kNumeric: {
+      if (!v.range) return false;
+      int64_t x = *v.range, low = Word(0), high = Word(1);
+      return ((bits_ & 1) ? x > low : x >= low) && ((bits_ & 2) ? x < high : x <= high);
+    }
+    case Op::kBool:
+      return json.is_bool() && json.as_bool() == (bits_ == 1);
+    case Op::kNull:
+      return json.is_null();
+    case Op::kExists:
+      return true;
+    default:
+      return false;  // not packed
+  }
+}
+
+// --- ValueIndex (continued)
+// -----------------------------------------------------------------------------------
+
 void ValueIndex::Add(const ValueMatcher& m, StateId t) {
   if (m.op == Op::kAbsent) {
     absent_.push_back(t);

@@ -266,6 +266,43 @@ struct EventValue {
   const IpAddress* Ip() const;
 };
 
+// One matcher packed into 48 bytes with all that checking a value needs -- no pointer to follow.
+// Most states of a large automaton test one matcher of one rule; the Matcher keeps such a state's
+// matcher in a line of its own (matcher.cc, HotState), so that visiting it reads that one line
+// instead of the state, the matcher and the matcher's text, each a cache miss at thousands of
+// rules. Only what fits is packed: texts up to kText bytes in all (up to kTexts of them for an
+// anything-but list), numbers and numeric ranges, booleans, null and exists.
+class PackedMatcher {
+ public:
+  static constexpr size_t kText = 40, kTexts = 4;
+  // False when `m` does not fit (a wildcard, a CIDR block, a long text, a long list).
+  static bool Pack(const ValueMatcher& m, PackedMatcher& out);
+  // ValueMatcher::Matches for a value present in the event, with what EventValue computed once.
+  bool Accepts(const EventValue& v) const;
+
+ private:
+  std::string_view Text(size_t i) const;
+  template <typename Fn>
+  bool AnyText(Fn&& fn) const {
+    for (size_t i = 0; i < count_; ++i) {
+      if (fn(Text(i))) return true;
+    }
+    return false;
+  }
+  int64_t Word(size_t i) const {
+    int64_t w;
+    std::memcpy(&w, bytes_ + 8 * i, sizeof w);
+    return w;
+  }
+
+  ValueMatcher::Op op_ = ValueMatcher::Op::kExists;
+  uint8_t count_ = 0;  // texts
+  uint8_t bits_ = 0;   // kNumeric: 1 low open, 2 high open; kBool: the value; kNumber: the kind
+  uint8_t sizes_[kTexts] = {};
+  char bytes_[kText + 1] = {};  // the texts one after another, or the numbers (Word)
+};
+static_assert(sizeof(PackedMatcher) <= 48);
+
 // An index starts small: up to kSmall matchers are kept in one short list and each is checked in
 // turn, which touches one or two cache lines. Most indexes stay small -- the states after a rule's
 // first narrow test usually hold one condition of one rule -- and with thousands of rules the
@@ -287,6 +324,11 @@ class ValueIndex {
   // The targets of {"exists": false}, taken when the event has no value for the field.
   const std::vector<StateId>& absent() const { return absent_; }
   bool small() const { return big_ == nullptr; }  // for tests
+  // While small: the number of matchers (not counting {"exists": false}) and each with its target.
+  size_t small_size() const { return small_count_; }
+  std::pair<const ValueMatcher*, StateId> small_at(size_t i) const {
+    return {small_[i].m, small_[i].target};
+  }
 
  private:
   struct Entry {

@@ -166,6 +166,9 @@ TEST(MatcherPattern, WorkDoesNotGrowWithTheRules) {
   EXPECT_EQ(big_work.values, small_work.values);
   EXPECT_EQ(big_work.states, small_work.states);
   EXPECT_EQ(big_work.lookups, small_work.lookups);
+  // Past the shared first conditions, the states an event reaches are visited through one line.
+  EXPECT_EQ(big_work.packed, small_work.packed);
+  EXPECT_GT(big_work.packed * 2, big_work.states) << big_work.packed << " of " << big_work.states;
 }
 
 // --- Random patterns and events against the brute-force evaluator -----------------------------
@@ -491,6 +494,60 @@ TEST(MatcherPattern, SmallIndexesAgreeWithTables) {
     }
   }
   EXPECT_GT(found, 1000u);
+}
+
+// A packed matcher must answer as the ValueMatcher it packs, for values of every kind; most kinds
+// of matcher pack.
+TEST(MatcherPattern, PackedMatchersAgreeWithTheirMatchers) {
+  using internal::EventValue;
+  using internal::PackedMatcher;
+  std::vector<std::string> texts = kMatcherTexts;
+  for (const char* more : {R"({"anything-but": ["FAILED", "PARTIAL_UPLOAD"]})",
+                           R"({"prefix": "/landing/shared/partner1234/"})",
+                           R"({"anything-but": {"prefix": ["a", "b", "aws.", "xy"]}})",
+                           R"({"anything-but": {"suffix": [".csv", "y"]}})",
+                           R"({"anything-but": {"equals-ignore-case": ["XY", "ABC"]}})",
+                           R"({"numeric": [">", 0, "<", 5]})", "false", "0", "-3", "100"}) {
+    texts.push_back(more);
+  }
+  size_t packed = 0, checked = 0;
+  for (const std::string& text : texts) {
+    auto p = Pattern::Compile(R"({"f": [)" + text + "]}");
+    ASSERT_TRUE(p.ok()) << text;
+    const ValueMatcher& m = p->branches()[0].fields[0].values[0];
+    PackedMatcher pm;
+    if (!PackedMatcher::Pack(m, pm)) continue;
+    ++packed;
+    EventValue v;
+    for (const std::string& scalar : kScalars) {
+      Json value = J(scalar);
+      v.Reset(&value);
+      EXPECT_EQ(pm.Accepts(v), m.Matches(value)) << text << " on " << scalar;
+      ++checked;
+    }
+  }
+  EXPECT_GE(packed, 35u) << "of " << texts.size();
+  // What does not fit stays unpacked: wildcards, CIDR blocks, texts past the room.
+  for (const std::string& text :
+       {std::string(R"({"wildcard": "a*"})"), std::string(R"({"cidr": "10.0.0.0/8"})"),
+        R"(")" + std::string(PackedMatcher::kText + 1, 'x') + R"(")",
+        std::string(R"({"anything-but": ["a", "b", "c", "d", "e"]})")}) {
+    auto p = Pattern::Compile(R"({"f": [)" + text + "]}");
+    ASSERT_TRUE(p.ok()) << text;
+    PackedMatcher pm;
+    EXPECT_FALSE(PackedMatcher::Pack(p->branches()[0].fields[0].values[0], pm)) << text;
+  }
+  // A text that just fits.
+  auto p = Pattern::Compile(R"({"f": [")" + std::string(PackedMatcher::kText, 'x') + R"("]})");
+  ASSERT_TRUE(p.ok());
+  PackedMatcher pm;
+  ASSERT_TRUE(PackedMatcher::Pack(p->branches()[0].fields[0].values[0], pm));
+  for (size_t n : {PackedMatcher::kText - 1, PackedMatcher::kText, PackedMatcher::kText + 1}) {
+    Json value = Json::String(std::string(n, 'x'));
+    EventValue v;
+    v.Reset(&value);
+    EXPECT_EQ(pm.Accepts(v), n == PackedMatcher::kText) << n;
+  }
 }
 
 // The filter in front of a string table must let every key through and turn nearly every absent
