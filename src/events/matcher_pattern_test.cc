@@ -63,6 +63,47 @@ TEST(MatcherPattern, AddReplaceRemove) {
   EXPECT_EQ(m.stats().fields, 0u);
 }
 
+// Rules that end in the same state come and go: the state's line (HotState) holds its one rule,
+// and the state is visited through its State while two end there. Ids of every length come back
+// whole.
+TEST(MatcherPattern, RulesEndingInOneStateComeAndGo) {
+  Matcher m;
+  const std::string pattern =
+      R"({"source": ["aws.transfer"], "detail": {"n": [{"numeric": [">", 1]}]}})";
+  Json event = J(R"({"source": "aws.transfer", "detail": {"n": 5}})");
+  auto packed = [&] {
+    Matcher::MatchStats stats;
+    m.Match(event, &stats);
+    return stats.packed;
+  };
+  std::vector<std::string> ids;
+  for (size_t n : {1, 47, 48, 49, 64, 200}) ids.push_back(std::string(n - 1, 'a' + n % 26) + "!");
+  ASSERT_TRUE(m.Add(ids[1], pattern).ok());
+  EXPECT_EQ(m.Match(event), (Ids{ids[1]}));
+  size_t one = packed();
+  ASSERT_TRUE(m.Add(ids[3], pattern).ok());
+  Ids both = {ids[1], ids[3]};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(m.Match(event), both);
+  EXPECT_EQ(packed(), one - 1);
+  ASSERT_TRUE(m.Remove(ids[1]));
+  EXPECT_EQ(m.Match(event), (Ids{ids[3]}));
+  EXPECT_EQ(packed(), one);
+  ASSERT_TRUE(m.Add(ids[2], pattern).ok());
+  ASSERT_TRUE(m.Remove(ids[3]));
+  EXPECT_EQ(m.Match(event), (Ids{ids[2]}));
+  // A new rule in a freed slot, ending where the removed one did.
+  ASSERT_TRUE(m.Remove(ids[2]));
+  ASSERT_TRUE(m.Add("new", pattern).ok());
+  EXPECT_EQ(m.Match(event), (Ids{"new"}));
+  EXPECT_EQ(packed(), one);
+  for (const std::string& id : ids) {
+    std::string size = std::to_string(id.size());
+    ASSERT_TRUE(m.Add(id, R"({"source": ["aws.transfer"], "size": [")" + size + R"("]})").ok());
+    EXPECT_EQ(m.Match(J(R"({"source": "aws.transfer", "size": ")" + size + R"("})")), (Ids{id}));
+  }
+}
+
 TEST(MatcherPattern, RulesWithTheSameConditionsShareStates) {
   Matcher m;
   for (int i = 0; i < 1000; ++i) {
