@@ -310,8 +310,8 @@ void EraseFromMap(Map& map, const NumberKey& key, const V& v) {
   if (it->second.empty()) map.erase(it);
 }
 
-// Whether a matcher of this kind can accept a value of this type, known without reading it.
-bool Possible(Op op, Json::Kind kind) {
+// Whether a matcher of this kind compares a string value with its one `text`.
+bool ComparesText(Op op) {
   switch (op) {
     case Op::kString:
     case Op::kPrefix:
@@ -319,6 +319,16 @@ bool Possible(Op op, Json::Kind kind) {
     case Op::kSuffix:
     case Op::kSuffixIgnoreCase:
     case Op::kEqualsIgnoreCase:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether a matcher of this kind can accept a value of this type, known without reading it.
+bool Possible(Op op, Json::Kind kind) {
+  if (ComparesText(op)) return kind == Json::Kind::kString;
+  switch (op) {
     case Op::kWildcard:
     case Op::kCidr:
       return kind == Json::Kind::kString;
@@ -391,14 +401,8 @@ bool PackedMatcher::Pack(const ValueMatcher& m, PackedMatcher& out) {
     std::memcpy(out.bytes_, &a, sizeof a);
     std::memcpy(out.bytes_ + 8, &b, sizeof b);
   };
+  if (ComparesText(m.op)) return texts({m.text});
   switch (m.op) {
-    case Op::kString:
-    case Op::kPrefix:
-    case Op::kPrefixIgnoreCase:
-    case Op::kSuffix:
-    case Op::kSuffixIgnoreCase:
-    case Op::kEqualsIgnoreCase:
-      return texts({m.text});
     case Op::kAnythingButStrings:
     case Op::kAnythingButPrefix:
     case Op::kAnythingButSuffix:
