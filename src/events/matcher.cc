@@ -292,28 +292,27 @@ struct Matcher::Impl {
 
   // Brings hot[id] up to date with states[id].
   void Refresh(StateId id) {
-    const State& state = states[id];
     HotState h;
-    std::optional<uint32_t> rule = state.rules.Single();
-    bool packed = rule.has_value() && state.out.size() <= 1;
-    if (packed) h.rule = *rule;
-    if (packed && state.out.size() == 1) {
-      const FieldOut& out = state.out[0];
-      const ValueIndex& index = out.index;
-      packed = index.small() && index.small_size() == 1 && index.absent().empty();
-      if (packed) {
-        auto [m, target] = index.small_at(0);
-        packed = internal::PackedMatcher::Pack(*m, h.matcher);
-        h.field = out.field;
-        h.target = target;
-        h.flags = HotState::kTests;
-      }
-    }
-    if (!packed) {
+    if (!Summarize(states[id], h)) {
       h = HotState{};
       h.flags = HotState::kFull;
     }
     hot[id] = h;
+  }
+
+  // Fills `h` for `state`; false when the state's rules or tests do not fit in it.
+  static bool Summarize(const State& state, HotState& h) {
+    std::optional<uint32_t> rule = state.rules.Single();
+    if (!rule || state.out.size() > 1) return false;
+    h.rule = *rule;
+    if (state.out.empty()) return true;
+    const FieldOut& out = state.out[0];
+    auto only = out.index.Single();
+    if (!only || !internal::PackedMatcher::Pack(*only->first, h.matcher)) return false;
+    h.field = out.field;
+    h.target = only->second;
+    h.flags = HotState::kTests;
+    return true;
   }
 
   uint32_t InternPath(const std::vector<std::string>& path) {
@@ -539,6 +538,26 @@ struct Matcher::Impl {
       if (sc.field_stamps[field] != gen) return {nullptr, nullptr};
       return {sc.leaves.data() + sc.field_from[field], sc.leaves.data() + sc.field_to[field]};
     };
+    // From the state of `item`, along the edges the values [first, last) of one of its fields
+    // take: `collect(value, targets)` appends the states a value leads to.
+    auto follow = [&](const Item& item, const Leaf* first, const Leaf* last, auto&& collect) {
+      for (auto leaf = first; leaf != last; ++leaf) {
+        const auto* arrays_from = sc.array_pool.data() + leaf->arrays_from;
+        const auto* arrays_to = sc.array_pool.data() + leaf->arrays_to;
+        if (!Consistent(item.arrays, arrays_from, arrays_to)) continue;
+        sc.targets.clear();
+        collect(sc.values[leaf->value], sc.targets);
+        if (stats != nullptr) ++stats->lookups;
+        if (sc.targets.empty()) continue;
+        if (arrays_from == arrays_to) {
+          for (StateId t : sc.targets) push(t, item.arrays);
+        } else {
+          ArrayPath merged = item.arrays;
+          MergeArrayPath(merged, ArrayPath(arrays_from, arrays_to));
+          for (StateId t : sc.targets) push(t, merged);
+        }
+      }
+    };
     push(kRoot, {});
     while (!sc.stack.empty()) {
       Item item = std::move(sc.stack.back());
@@ -548,21 +567,11 @@ struct Matcher::Impl {
       if (!(h.flags & HotState::kFull)) {
         if (stats != nullptr) ++stats->packed;
         if (h.rule != RuleList::kNone) sc.found.push_back(h.rule);
-        if (!(h.flags & HotState::kTests)) continue;
-        auto [first, last] = values(h.field);
-        for (auto leaf = first; leaf != last; ++leaf) {
-          const auto* arrays_from = sc.array_pool.data() + leaf->arrays_from;
-          const auto* arrays_to = sc.array_pool.data() + leaf->arrays_to;
-          if (!Consistent(item.arrays, arrays_from, arrays_to)) continue;
-          if (stats != nullptr) ++stats->lookups;
-          if (!h.matcher.Accepts(sc.values[leaf->value])) continue;
-          if (arrays_from == arrays_to) {
-            push(h.target, item.arrays);
-          } else {
-            ArrayPath merged = item.arrays;
-            MergeArrayPath(merged, ArrayPath(arrays_from, arrays_to));
-            push(h.target, merged);
-          }
+        if (h.flags & HotState::kTests) {
+          auto [first, last] = values(h.field);
+          follow(item, first, last, [&h](const EventValue& v, std::vector<StateId>& targets) {
+            if (h.matcher.Accepts(v)) targets.push_back(h.target);
+          });
         }
         continue;
       }
@@ -576,22 +585,9 @@ struct Matcher::Impl {
           for (StateId t : out->index.absent()) push(t, item.arrays);
           continue;
         }
-        for (auto leaf = first; leaf != last; ++leaf) {
-          const auto* arrays_from = sc.array_pool.data() + leaf->arrays_from;
-          const auto* arrays_to = sc.array_pool.data() + leaf->arrays_to;
-          if (!Consistent(item.arrays, arrays_from, arrays_to)) continue;
-          sc.targets.clear();
-          out->index.Collect(sc.values[leaf->value], sc.targets);
-          if (stats != nullptr) ++stats->lookups;
-          if (sc.targets.empty()) continue;
-          if (arrays_from == arrays_to) {
-            for (StateId t : sc.targets) push(t, item.arrays);
-          } else {
-            ArrayPath merged = item.arrays;
-            MergeArrayPath(merged, ArrayPath(arrays_from, arrays_to));
-            for (StateId t : sc.targets) push(t, merged);
-          }
-        }
+        follow(item, first, last, [out](const EventValue& v, std::vector<StateId>& targets) {
+          out->index.Collect(v, targets);
+        });
       }
     }
     std::sort(sc.found.begin(), sc.found.end());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <span>
 
 namespace wharf::events::internal {
 
@@ -386,7 +387,7 @@ bool Accepts(const ValueMatcher& m, const EventValue& v) {
 bool PackedMatcher::Pack(const ValueMatcher& m, PackedMatcher& out) {
   out = PackedMatcher{};
   out.op_ = m.op;
-  auto texts = [&out](const std::vector<std::string_view>& list) {
+  auto texts = [&out](std::span<const std::string> list) {
     size_t at = 0;
     if (list.size() > kTexts) return false;
     for (std::string_view t : list) {
@@ -401,13 +402,13 @@ bool PackedMatcher::Pack(const ValueMatcher& m, PackedMatcher& out) {
     std::memcpy(out.bytes_, &a, sizeof a);
     std::memcpy(out.bytes_ + 8, &b, sizeof b);
   };
-  if (ComparesText(m.op)) return texts({m.text});
+  if (ComparesText(m.op)) return texts(std::span(&m.text, 1));
   switch (m.op) {
     case Op::kAnythingButStrings:
     case Op::kAnythingButPrefix:
     case Op::kAnythingButSuffix:
     case Op::kAnythingButIgnoreCase:
-      return texts(std::vector<std::string_view>(m.texts.begin(), m.texts.end()));
+      return texts(m.texts);
     case Op::kNumber:
       out.bits_ = static_cast<uint8_t>(m.numbers[0].kind);
       words(m.numbers[0].value, 0);

@@ -299,7 +299,7 @@ class PackedMatcher {
   uint8_t count_ = 0;  // texts
   uint8_t bits_ = 0;   // kNumeric: 1 low open, 2 high open; kBool: the value; kNumber: the kind
   uint8_t sizes_[kTexts] = {};
-  char bytes_[kText + 1] = {};  // the texts one after another, or the numbers (Word)
+  char bytes_[kText] = {};  // the texts one after another, or the numbers (Word)
 };
 static_assert(sizeof(PackedMatcher) <= 48);
 
@@ -324,10 +324,10 @@ class ValueIndex {
   // The targets of {"exists": false}, taken when the event has no value for the field.
   const std::vector<StateId>& absent() const { return absent_; }
   bool small() const { return big_ == nullptr; }  // for tests
-  // While small: the number of matchers (not counting {"exists": false}) and each with its target.
-  size_t small_size() const { return small_count_; }
-  std::pair<const ValueMatcher*, StateId> small_at(size_t i) const {
-    return {small_[i].m, small_[i].target};
+  // The index's one matcher and its target, when that is all it holds ({"exists": false} too).
+  std::optional<std::pair<const ValueMatcher*, StateId>> Single() const {
+    if (big_ || small_count_ != 1 || !absent_.empty()) return std::nullopt;
+    return std::pair(small_[0].m, small_[0].target);
   }
 
  private:
